@@ -1,0 +1,44 @@
+# Skald. `make run` starts everything in one process; `make test` runs every test.
+SHELL := /bin/bash
+GO ?= go
+BIN := bin
+TOOLS := $(CURDIR)/.tools
+export PATH := $(TOOLS):$(PATH)
+# Modules of the workspace (go.work); tests run over all of them.
+PKGS := ./proto/... ./pkg/... ./services/... ./cmd/skald/...
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+REVISION ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
+LDFLAGS := -s -w -X github.com/skaldlogs/skald/pkg/buildinfo.Version=$(VERSION) \
+	-X github.com/skaldlogs/skald/pkg/buildinfo.Revision=$(REVISION)
+
+.PHONY: build run test test-unit test-e2e test-cluster proto demo bench tools lint clean
+
+build:
+	CGO_ENABLED=0 $(GO) build -ldflags '$(LDFLAGS)' -o $(BIN)/skald ./cmd/skald
+
+run: build
+	$(BIN)/skald -target=all
+
+# Every test: unit tests (race detector on the concurrency-heavy packages), then the end-to-end
+# tests against the built binary. Installs what the tests need first.
+test: tools build test-unit test-e2e
+
+test-unit:
+	$(GO) vet $(PKGS)
+	$(GO) test -count=1 $(PKGS)
+
+test-e2e: build
+	SKALD_BIN=$(CURDIR)/$(BIN)/skald $(GO) test -count=1 -tags e2e -timeout 20m ./cmd/skald/e2e/...
+
+tools:
+	scripts/ensure-tools.sh $(TOOLS)
+
+proto:
+	command -v protoc >/dev/null || (apt-get update -qq && apt-get install -y -qq protobuf-compiler)
+	cd proto && ./gen.sh
+
+demo:
+	$(GO) run ./cmd/skald loggen -url http://localhost:3100 -rate 200 -duration 5m
+
+clean:
+	rm -rf $(BIN) data

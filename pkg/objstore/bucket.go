@@ -1,0 +1,46 @@
+// Package objstore implements the object store Skald keeps chunks and index files in: one Bucket
+// interface with a filesystem implementation (the embedded default, under ./data) and an S3
+// implementation on minio-go.
+package objstore
+
+import (
+	"context"
+	"errors"
+	"io"
+	"time"
+)
+
+// ErrNotFound is returned (wrapped or not; test with IsNotFound) when an object does not exist.
+var ErrNotFound = errors.New("object not found")
+
+// IsNotFound reports whether err means the object does not exist.
+func IsNotFound(err error) bool { return errors.Is(err, ErrNotFound) }
+
+// Bucket is a flat namespace of immutable objects named by slash-separated keys.
+// Implementations are safe for concurrent use. Upload replaces an object atomically: a reader
+// sees the old object, the new one or none, never a partial one.
+type Bucket interface {
+	// Upload stores the object read from r under name. size is the length of r, or -1 if unknown.
+	Upload(ctx context.Context, name string, r io.Reader, size int64) error
+	// Get returns a reader for the whole object. The caller closes it.
+	Get(ctx context.Context, name string) (io.ReadCloser, error)
+	// GetRange returns a reader for length bytes starting at off (length -1: to the end).
+	GetRange(ctx context.Context, name string, off, length int64) (io.ReadCloser, error)
+	// Exists reports whether the object exists.
+	Exists(ctx context.Context, name string) (bool, error)
+	// Attributes returns the object's size and modification time.
+	Attributes(ctx context.Context, name string) (Attributes, error)
+	// Iter calls f for each object whose key starts with prefix, in lexical order, recursively.
+	// Returning an error from f stops the iteration and returns that error.
+	Iter(ctx context.Context, prefix string, f func(name string) error) error
+	// Delete removes the object; deleting a missing object is not an error.
+	Delete(ctx context.Context, name string) error
+	// Close releases the bucket's resources.
+	Close() error
+}
+
+// Attributes describe a stored object.
+type Attributes struct {
+	Size         int64
+	LastModified time.Time
+}

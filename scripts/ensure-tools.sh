@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Installs the real servers the tests start themselves (into $1, default ./.tools), once.
+# Everything comes from the Go module proxy or Debian's packages.
+set -euo pipefail
+dir=${1:-$(pwd)/.tools}
+mkdir -p "$dir"
+if [ ! -x "$dir/versitygw" ]; then
+  echo "installing versitygw (S3 server for the S3 conformance tests)"
+  GOFLAGS= GOBIN="$dir" go install github.com/versity/versitygw/cmd/versitygw@v1.8.0
+fi
+if [ ! -x "$dir/nats-server" ]; then
+  echo "installing nats-server (NATS cluster for the cluster tests)"
+  GOFLAGS= GOBIN="$dir" go install github.com/nats-io/nats-server/v2@v2.15.2
+fi

@@ -1,6 +1,3 @@
-// Package objstore implements the object store Skald keeps chunks and index files in: one Bucket
-// interface with a filesystem implementation (the embedded default, under ./data) and an S3
-// implementation on minio-go.
 package objstore
 
 import (

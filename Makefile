@@ -5,7 +5,7 @@ BIN := bin
 TOOLS := $(CURDIR)/.tools
 export PATH := $(TOOLS):$(PATH)
 # Modules of the workspace (go.work); tests run over all of them.
-PKGS := ./proto/... ./pkg/... ./services/... ./cmd/skald/...
+PKGS := ./proto/... ./pkg/... ./services/... ./cmd/skald/... ./web/...
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 REVISION ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 LDFLAGS := -s -w -X github.com/skaldlogs/skald/pkg/buildinfo.Version=$(VERSION) \

@@ -12,3 +12,7 @@ if [ ! -x "$dir/nats-server" ]; then
   echo "installing nats-server (NATS cluster for the cluster tests)"
   GOFLAGS= GOBIN="$dir" go install github.com/nats-io/nats-server/v2@v2.15.2
 fi
+if ! command -v chromium >/dev/null; then
+  echo "installing chromium (web UI tests)"
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+fi

@@ -1,0 +1,322 @@
+package log
+
+import (
+	"slices"
+	"strings"
+
+	"github.com/cespare/xxhash/v2"
+
+	"github.com/skaldlogs/skald/pkg/labels"
+)
+
+// Names of the labels the pipeline sets when a stage fails on an entry.
+const (
+	ErrorLabel        = "__error__"
+	ErrorDetailsLabel = "__error_details__"
+)
+
+// Values of ErrorLabel, as Loki sets them.
+const (
+	ErrJSON             = "JSONParserErr"
+	ErrLogfmt           = "LogfmtParserErr"
+	ErrSample           = "SampleExtractionErr"
+	ErrLabelFilter      = "LabelFilterErr"
+	ErrTemplateFormat   = "TemplateFormatErr"
+	ErrUnpack           = "UnpackParserErr"
+	ErrRegexpParser     = "RegexpParserErr"
+	ErrPatternParser    = "PatternParserErr"
+	duplicateSuffix     = "_extracted"
+	maxResultCacheItems = 4096
+)
+
+// Category says where a label came from; LabelsResult keeps the three apart.
+type Category int
+
+const (
+	StreamCategory Category = iota
+	StructuredMetadataCategory
+	ParsedCategory
+	numCategories
+)
+
+// LabelsBuilder holds the labels of the entry being processed: the stream labels (fixed for
+// the stream), the entry's structured metadata, labels added or changed by stages, deletions
+// and the pipeline error. One builder serves one stream; it is reset for every entry, and its
+// slices are reused so that steady-state processing does not allocate.
+type LabelsBuilder struct {
+	base labels.Labels
+	add  [numCategories][]labels.Label
+	del  []string
+
+	err, errDetails string
+
+	baseResult *labelsResult
+	// scratch buffers for building results
+	buf   labels.Labels
+	cache map[uint64]*labelsResult
+}
+
+// NewLabelsBuilder returns a builder for a stream with the given (sorted) labels.
+func NewLabelsBuilder(stream labels.Labels) *LabelsBuilder {
+	b := &LabelsBuilder{base: stream, cache: map[uint64]*labelsResult{}}
+	b.baseResult = newLabelsResult(stream, stream, nil, nil)
+	return b
+}
+
+// Reset prepares the builder for a new entry carrying structured metadata sm.
+func (b *LabelsBuilder) Reset(sm labels.Labels) {
+	for i := range b.add {
+		b.add[i] = b.add[i][:0]
+	}
+	b.del = b.del[:0]
+	b.err, b.errDetails = "", ""
+	b.add[StructuredMetadataCategory] = append(b.add[StructuredMetadataCategory], sm...)
+}
+
+// BaseHas reports whether the stream labels contain name. Parsers use it to add the
+// "_extracted" suffix to keys that clash with stream labels.
+func (b *LabelsBuilder) BaseHas(name string) bool { return b.base.Has(name) }
+
+// Get returns the current value of a label: set by a stage, structured metadata, or stream
+// label, in that order; deleted labels are absent. The error labels are included.
+func (b *LabelsBuilder) Get(name string) (string, bool) {
+	switch name {
+	case ErrorLabel:
+		return b.err, b.err != ""
+	case ErrorDetailsLabel:
+		return b.errDetails, b.errDetails != ""
+	}
+	for c := numCategories - 1; c >= 0; c-- {
+		for _, l := range b.add[c] {
+			if l.Name == name {
+				return l.Value, true
+			}
+		}
+	}
+	for _, d := range b.del {
+		if d == name {
+			return "", false
+		}
+	}
+	for _, l := range b.base {
+		if l.Name == name {
+			return l.Value, true
+		}
+	}
+	return "", false
+}
+
+// Set sets a label in a category, replacing any value it has in another category. Setting an
+// error label sets the pipeline error instead.
+func (b *LabelsBuilder) Set(c Category, name, value string) {
+	switch name {
+	case ErrorLabel:
+		b.err = value
+		return
+	case ErrorDetailsLabel:
+		b.errDetails = value
+		return
+	}
+	for cc := range b.add {
+		if Category(cc) == c {
+			continue
+		}
+		b.add[cc] = removeLabel(b.add[cc], name)
+	}
+	for i := range b.add[c] {
+		if b.add[c][i].Name == name {
+			b.add[c][i].Value = value
+			return
+		}
+	}
+	b.add[c] = append(b.add[c], labels.Label{Name: name, Value: value})
+}
+
+// Del removes labels from the entry, whatever their origin. Deleting an error label clears
+// the error.
+func (b *LabelsBuilder) Del(names ...string) {
+	for _, n := range names {
+		switch n {
+		case ErrorLabel:
+			b.err = ""
+			continue
+		case ErrorDetailsLabel:
+			b.errDetails = ""
+			continue
+		}
+		for c := range b.add {
+			b.add[c] = removeLabel(b.add[c], n)
+		}
+		if b.base.Has(n) && !slices.Contains(b.del, n) {
+			b.del = append(b.del, n)
+		}
+	}
+}
+
+func removeLabel(ls []labels.Label, name string) []labels.Label {
+	for i := range ls {
+		if ls[i].Name == name {
+			return append(ls[:i], ls[i+1:]...)
+		}
+	}
+	return ls
+}
+
+// SetErr records a pipeline error (one of the Err* values). The first error wins, as in Loki:
+// stages after a failing stage keep the original cause.
+func (b *LabelsBuilder) SetErr(err string) {
+	if b.err == "" {
+		b.err = err
+	}
+}
+
+// SetErrorDetails records the human-readable cause of the error.
+func (b *LabelsBuilder) SetErrorDetails(d string) {
+	if b.errDetails == "" {
+		b.errDetails = d
+	}
+}
+
+// HasErr reports whether a stage failed on this entry.
+func (b *LabelsBuilder) HasErr() bool { return b.err != "" }
+
+// GetErr returns the pipeline error ("" when none).
+func (b *LabelsBuilder) GetErr() string { return b.err }
+
+// Range calls f for every current label (stream, metadata, parsed; deletions applied; error
+// labels last) in no particular order, stopping when f returns false.
+func (b *LabelsBuilder) Range(f func(name, value string) bool) {
+	for _, l := range b.base {
+		if b.overridden(l.Name) {
+			continue
+		}
+		if !f(l.Name, l.Value) {
+			return
+		}
+	}
+	for c := range b.add {
+		for _, l := range b.add[c] {
+			if !f(l.Name, l.Value) {
+				return
+			}
+		}
+	}
+	if b.err != "" && !f(ErrorLabel, b.err) {
+		return
+	}
+	if b.errDetails != "" {
+		f(ErrorDetailsLabel, b.errDetails)
+	}
+}
+
+// overridden reports whether a stream label is deleted or replaced by an added label.
+func (b *LabelsBuilder) overridden(name string) bool {
+	for _, d := range b.del {
+		if d == name {
+			return true
+		}
+	}
+	for c := range b.add {
+		for _, l := range b.add[c] {
+			if l.Name == name {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func (b *LabelsBuilder) unchanged() bool {
+	return len(b.del) == 0 && b.err == "" && b.errDetails == "" &&
+		len(b.add[StreamCategory]) == 0 && len(b.add[StructuredMetadataCategory]) == 0 && len(b.add[ParsedCategory]) == 0
+}
+
+// LabelsResult returns the entry's labels. Results are cached per distinct label set, so a
+// steady stream of entries with recurring label sets does not allocate.
+func (b *LabelsBuilder) LabelsResult() LabelsResult {
+	if b.unchanged() {
+		return b.baseResult
+	}
+	return b.build(nil, false)
+}
+
+// build assembles the result, keeping only the names in keep (or dropping them when without).
+// keep == nil && !without means all labels.
+func (b *LabelsBuilder) build(names []string, grouped bool) *labelsResult {
+	buf := b.buf[:0]
+	want := func(n string) bool {
+		return !grouped || slices.Contains(names, n)
+	}
+	nStream := 0
+	for _, l := range b.base {
+		if b.overridden(l.Name) || !want(l.Name) {
+			continue
+		}
+		buf = append(buf, l)
+		nStream++
+	}
+	// categories are contiguous in buf: stream, metadata, parsed
+	var bounds [numCategories + 1]int
+	bounds[1] = nStream
+	for c := range b.add {
+		if Category(c) == StreamCategory {
+			for _, l := range b.add[c] {
+				if want(l.Name) {
+					buf = append(buf, l)
+				}
+			}
+			bounds[1] = len(buf)
+			continue
+		}
+		for _, l := range b.add[c] {
+			if want(l.Name) {
+				buf = append(buf, l)
+			}
+		}
+		if Category(c) == ParsedCategory {
+			if b.err != "" && want(ErrorLabel) {
+				buf = append(buf, labels.Label{Name: ErrorLabel, Value: b.err})
+			}
+			if b.errDetails != "" && want(ErrorDetailsLabel) {
+				buf = append(buf, labels.Label{Name: ErrorDetailsLabel, Value: b.errDetails})
+			}
+		}
+		bounds[c+1] = len(buf)
+	}
+	for c := 0; c < int(numCategories); c++ {
+		slices.SortFunc(buf[bounds[c]:bounds[c+1]], cmpLabel)
+	}
+	b.buf = buf
+	h := hashCategorised(buf, bounds)
+	if r, ok := b.cache[h]; ok && r.sameAs(buf, bounds) {
+		return r
+	}
+	own := slices.Clone(buf)
+	st, sm, pa := own[bounds[0]:bounds[1]], own[bounds[1]:bounds[2]], own[bounds[2]:bounds[3]]
+	merged := slices.Clone(own)
+	slices.SortStableFunc(merged, cmpLabel)
+	r := newLabelsResult(merged, st, sm, pa)
+	if len(b.cache) >= maxResultCacheItems {
+		clear(b.cache)
+	}
+	b.cache[h] = r
+	return r
+}
+
+func cmpLabel(a, b labels.Label) int { return strings.Compare(a.Name, b.Name) }
+
+func hashCategorised(buf labels.Labels, bounds [numCategories + 1]int) uint64 {
+	var d xxhash.Digest
+	d.Reset()
+	sep := []byte{0xff}
+	for c := 0; c < int(numCategories); c++ {
+		for _, l := range buf[bounds[c]:bounds[c+1]] {
+			_, _ = d.WriteString(l.Name)
+			_, _ = d.Write(sep)
+			_, _ = d.WriteString(l.Value)
+			_, _ = d.Write(sep)
+		}
+		_, _ = d.Write([]byte{0xfe})
+	}
+	return d.Sum64()
+}

@@ -1,0 +1,59 @@
+package wal
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// Checkpoint records that every record with a sequence below seq is durable elsewhere, together
+// with the caller's meta bytes, then purges those records. The checkpoint is written before the
+// purge, so a crash in between only leaves records that replay skips. A seq below the current
+// checkpoint is refused: it would resurrect purged records' absence as loss.
+func (w *WAL) Checkpoint(ctx context.Context, seq uint64, meta []byte) error {
+	if last := w.lastCkpt.Load(); seq < last {
+		return fmt.Errorf("checkpoint wal at %d: below the current checkpoint %d", seq, last)
+	}
+	payload := binary.BigEndian.AppendUint64(make([]byte, 0, 8+len(meta)), seq)
+	payload = append(payload, meta...)
+	cctx, cancel := context.WithTimeout(ctx, w.cfg.RequestTimeout)
+	defer cancel()
+	if _, err := w.js.Publish(cctx, w.ckptSubj, payload, jetstream.WithExpectStream(w.cfg.Stream)); err != nil {
+		return fmt.Errorf("write wal checkpoint: %w", err)
+	}
+	w.lastCkpt.Store(seq)
+	if err := w.stream.Purge(cctx, jetstream.WithPurgeSubject(w.ckptSubj), jetstream.WithPurgeKeep(1)); err != nil {
+		return fmt.Errorf("purge old wal checkpoints: %w", err)
+	}
+	if seq > 1 {
+		if err := w.stream.Purge(cctx, jetstream.WithPurgeSubject(w.recSubj), jetstream.WithPurgeSequence(seq)); err != nil {
+			return fmt.Errorf("purge wal below %d: %w", seq, err)
+		}
+	}
+	return nil
+}
+
+// LoadCheckpoint returns the newest checkpoint: the sequence replay starts from and its meta
+// bytes. Without any checkpoint it returns 0 and nil.
+func (w *WAL) LoadCheckpoint(ctx context.Context) (uint64, []byte, error) {
+	cctx, cancel := context.WithTimeout(ctx, w.cfg.RequestTimeout)
+	defer cancel()
+	m, err := w.stream.GetLastMsgForSubject(cctx, w.ckptSubj)
+	if errors.Is(err, jetstream.ErrMsgNotFound) {
+		return 0, nil, nil
+	}
+	if err != nil {
+		return 0, nil, fmt.Errorf("read wal checkpoint: %w", err)
+	}
+	if len(m.Data) < 8 {
+		return 0, nil, fmt.Errorf("read wal checkpoint: %w: %d bytes", ErrCorrupt, len(m.Data))
+	}
+	seq := binary.BigEndian.Uint64(m.Data)
+	if seq > w.lastCkpt.Load() {
+		w.lastCkpt.Store(seq)
+	}
+	return seq, m.Data[8:], nil
+}

@@ -1,0 +1,41 @@
+// Package wal implements Skald's write-ahead log on NATS JetStream: the ingester appends every
+// push to it before acknowledging, and replays it after a restart.
+//
+// # Layout
+//
+// All ingesters share one JetStream stream (Config.Stream, file storage, R1 on an embedded server,
+// R3 on a NATS cluster) whose subjects are Config.SubjectPrefix + ".>". Ingester <id> owns two
+// subjects:
+//
+//	<prefix>.<id>.rec   the records, one JetStream message per group-commit batch
+//	<prefix>.<id>.ckpt  its checkpoints; only the newest is kept
+//
+// Because the log and its checkpoint live in JetStream, an ingester whose data directory is wiped
+// (or a replacement with the same ID) finds both on the (replicated) stream and loses nothing.
+//
+// # Records and group commit
+//
+// A Record is a tenant plus the logproto.StreamAdapter messages of (part of) a push. Concurrent
+// Append calls are gathered by one writer goroutine into a batch that is published as a single
+// JetStream message; a few batches may be in flight at once. Append returns only after JetStream
+// acknowledged the message holding its record, that is, after the record is stored on the
+// server (on a quorum of replicas when R3). Every record of a batch gets that message's stream
+// sequence, so sequences are shared by records appended together; they grow with append order.
+//
+// The message payload is
+//
+//	magic 'W', version 1, uvarint n, n × (uvarint len, record)
+//	record = uvarint len(tenant), tenant, protobuf logproto.PushRequest{streams}
+//
+// and a checkpoint payload is an 8-byte big-endian sequence followed by caller-defined bytes.
+//
+// # Checkpoints
+//
+// Checkpoint(seq, meta) states that every record with a sequence below seq is durable elsewhere
+// (the object store): it stores the checkpoint, then purges the record subject below seq.
+// LoadCheckpoint returns it, and Replay(fromSeq) delivers the records from fromSeq on. The meta
+// bytes let the caller keep finer-grained progress (the ingester stores per-stream flush marks)
+// in the same atomic write as the sequence.
+//
+// A WAL is safe for concurrent use. Replay must not run concurrently with Append.
+package wal

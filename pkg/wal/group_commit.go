@@ -1,0 +1,140 @@
+package wal
+
+import (
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// run is the group-commit writer. It gathers appends into a batch for as long as it waits for
+// an in-flight slot (so batches grow exactly when JetStream is the bottleneck), then publishes
+// the batch asynchronously and hands its acknowledgement to a waiter goroutine.
+func (w *WAL) run() {
+	defer close(w.done)
+	var waiters sync.WaitGroup
+	defer waiters.Wait()
+
+	var (
+		batch []*appendReq
+		size  int
+		carry *appendReq
+		buf   []byte
+	)
+	fits := func(r *appendReq) bool { return size+len(r.data)+batchOverhead <= w.maxBatch }
+	add := func(r *appendReq) {
+		batch = append(batch, r)
+		size += len(r.data) + batchOverhead
+	}
+	fail := func(err error) {
+		for _, r := range batch {
+			r.res <- appendRes{err: err}
+		}
+		if carry != nil {
+			carry.res <- appendRes{err: err}
+		}
+	}
+	for {
+		batch, size = nil, batchOverhead
+		if carry != nil {
+			add(carry)
+			carry = nil
+		} else {
+			select {
+			case r := <-w.reqs:
+				add(r)
+			case <-w.quit:
+				return
+			}
+		}
+		// Wait for a slot, gathering more appends meanwhile.
+	wait:
+		for {
+			if carry != nil {
+				select {
+				case w.inflight <- struct{}{}:
+					break wait
+				case <-w.quit:
+					fail(ErrClosed)
+					return
+				}
+			}
+			select {
+			case w.inflight <- struct{}{}:
+				break wait
+			case r := <-w.reqs:
+				if fits(r) {
+					add(r)
+				} else {
+					carry = r
+				}
+			case <-w.quit:
+				fail(ErrClosed)
+				return
+			}
+		}
+		// Take whatever else is already waiting.
+	drain:
+		for carry == nil {
+			select {
+			case r := <-w.reqs:
+				if fits(r) {
+					add(r)
+				} else {
+					carry = r
+				}
+			default:
+				break drain
+			}
+		}
+		recs := make([][]byte, len(batch))
+		for i, r := range batch {
+			recs[i] = r.data
+		}
+		buf = encodeBatch(buf[:0], recs)
+		// The message owns its payload until acknowledged: copy out of the reused buffer.
+		msg := &nats.Msg{Subject: w.recSubj, Data: append([]byte(nil), buf...)}
+		paf, err := w.js.PublishMsgAsync(msg, jetstream.WithExpectStream(w.cfg.Stream))
+		if err != nil {
+			<-w.inflight
+			w.stats.Errors.Add(uint64(len(batch)))
+			err = fmt.Errorf("publish wal batch: %w", err)
+			for _, r := range batch {
+				r.res <- appendRes{err: err}
+			}
+			continue
+		}
+		waiters.Add(1)
+		go w.await(paf, batch, len(msg.Data), &waiters)
+	}
+}
+
+// await delivers one batch's acknowledgement to its appenders and frees its slot.
+func (w *WAL) await(paf jetstream.PubAckFuture, batch []*appendReq, n int, wg *sync.WaitGroup) {
+	defer wg.Done()
+	defer func() { <-w.inflight }()
+	var res appendRes
+	timer := time.NewTimer(w.cfg.RequestTimeout + time.Second)
+	defer timer.Stop()
+	select {
+	case ack := <-paf.Ok():
+		res.seq = ack.Sequence
+	case err := <-paf.Err():
+		res.err = fmt.Errorf("append to wal: %w", err)
+	case <-timer.C:
+		res.err = fmt.Errorf("append to wal: no acknowledgement after %s", w.cfg.RequestTimeout)
+	}
+	if res.err != nil {
+		w.stats.Errors.Add(uint64(len(batch)))
+		w.logger.Warn("wal batch failed", "records", len(batch), "err", res.err)
+	} else {
+		w.stats.Appends.Add(uint64(len(batch)))
+		w.stats.Batches.Add(1)
+		w.stats.Bytes.Add(uint64(n))
+	}
+	for _, r := range batch {
+		r.res <- res
+	}
+}

@@ -1,0 +1,91 @@
+package wal
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+
+	"google.golang.org/protobuf/proto"
+
+	"github.com/skaldlogs/skald/proto/logproto"
+)
+
+// Record is one unit appended to the WAL: entries of one tenant's streams, as pushed.
+type Record struct {
+	Tenant  string
+	Streams []*logproto.StreamAdapter
+}
+
+const (
+	batchMagic   = 'W'
+	batchVersion = 1
+)
+
+// ErrCorrupt is wrapped by decoding errors of WAL messages.
+var ErrCorrupt = errors.New("corrupt wal message")
+
+// EncodeRecord appends the encoding of r to dst.
+func EncodeRecord(dst []byte, r Record) ([]byte, error) {
+	body, err := proto.Marshal(&logproto.PushRequest{Streams: r.Streams})
+	if err != nil {
+		return dst, fmt.Errorf("marshal wal record: %w", err)
+	}
+	dst = binary.AppendUvarint(dst, uint64(len(r.Tenant)))
+	dst = append(dst, r.Tenant...)
+	return append(dst, body...), nil
+}
+
+// DecodeRecord decodes one record produced by EncodeRecord.
+func DecodeRecord(b []byte) (Record, error) {
+	n, k := binary.Uvarint(b)
+	if k <= 0 || n > uint64(len(b)-k) {
+		return Record{}, fmt.Errorf("%w: bad tenant length", ErrCorrupt)
+	}
+	tenant := string(b[k : k+int(n)])
+	var req logproto.PushRequest
+	if err := proto.Unmarshal(b[k+int(n):], &req); err != nil {
+		return Record{}, fmt.Errorf("%w: unmarshal push request: %v", ErrCorrupt, err)
+	}
+	return Record{Tenant: tenant, Streams: req.Streams}, nil
+}
+
+// encodeBatch frames already encoded records into one message payload.
+func encodeBatch(dst []byte, recs [][]byte) []byte {
+	dst = append(dst, batchMagic, batchVersion)
+	dst = binary.AppendUvarint(dst, uint64(len(recs)))
+	for _, r := range recs {
+		dst = binary.AppendUvarint(dst, uint64(len(r)))
+		dst = append(dst, r...)
+	}
+	return dst
+}
+
+// decodeBatch calls f with each encoded record of a message payload. The slices alias b.
+func decodeBatch(b []byte, f func(rec []byte) error) error {
+	if len(b) < 2 || b[0] != batchMagic {
+		return fmt.Errorf("%w: bad magic", ErrCorrupt)
+	}
+	if b[1] != batchVersion {
+		return fmt.Errorf("%w: unknown version %d", ErrCorrupt, b[1])
+	}
+	b = b[2:]
+	n, k := binary.Uvarint(b)
+	if k <= 0 || n > uint64(len(b)) {
+		return fmt.Errorf("%w: bad record count", ErrCorrupt)
+	}
+	b = b[k:]
+	for i := uint64(0); i < n; i++ {
+		l, k := binary.Uvarint(b)
+		if k <= 0 || l > uint64(len(b)-k) {
+			return fmt.Errorf("%w: record %d: bad length", ErrCorrupt, i)
+		}
+		if err := f(b[k : k+int(l)]); err != nil {
+			return err
+		}
+		b = b[k+int(l):]
+	}
+	if len(b) != 0 {
+		return fmt.Errorf("%w: %d trailing bytes", ErrCorrupt, len(b))
+	}
+	return nil
+}

@@ -1,0 +1,53 @@
+package wal_test
+
+import (
+	"context"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	"github.com/skaldlogs/skald/pkg/wal"
+	"github.com/skaldlogs/skald/pkg/wal/natstest"
+	"github.com/skaldlogs/skald/proto/logproto"
+)
+
+// BenchmarkAppend measures acknowledged appends of ~1 KiB records from many goroutines, the
+// group-commit case: b.N records, reported as records/s and records per JetStream message.
+func BenchmarkAppend(b *testing.B) {
+	for _, par := range []int{1, 64} {
+		b.Run(map[int]string{1: "serial", 64: "parallel64"}[par], func(b *testing.B) {
+			s := natstest.RunServer(b)
+			w := openWAL(b, s, "bench")
+			data, err := wal.EncodeRecord(nil, wal.Record{Tenant: "t", Streams: []*logproto.StreamAdapter{{
+				Labels:  `{app="bench"}`,
+				Entries: []*logproto.EntryAdapter{{Timestamp: timestamppb.New(time.Now()), Line: strings.Repeat("x", 1000)}},
+			}}})
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.SetBytes(int64(len(data)))
+			b.SetParallelism(par)
+			var failed atomic.Int64
+			b.ResetTimer()
+			start := time.Now()
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					if _, err := w.AppendEncoded(context.Background(), data); err != nil {
+						failed.Add(1)
+					}
+				}
+			})
+			el := time.Since(start)
+			b.StopTimer()
+			if failed.Load() > 0 {
+				b.Fatalf("%d appends failed", failed.Load())
+			}
+			st := w.Stats()
+			b.ReportMetric(float64(b.N)/el.Seconds(), "records/s")
+			b.ReportMetric(float64(st.Appends.Load())/float64(max(st.Batches.Load(), 1)), "records/batch")
+		})
+	}
+}

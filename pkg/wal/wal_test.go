@@ -1,0 +1,226 @@
+package wal_test
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	"github.com/nats-io/nats-server/v2/server"
+
+	"github.com/skaldlogs/skald/pkg/wal"
+	"github.com/skaldlogs/skald/pkg/wal/natstest"
+	"github.com/skaldlogs/skald/proto/logproto"
+)
+
+func testConfig() wal.Config {
+	c := wal.DefaultConfig()
+	c.RequestTimeout = 5 * time.Second
+	return c
+}
+
+func openWAL(t testing.TB, s *server.Server, id string) *wal.WAL {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	w, err := wal.Open(ctx, natstest.Connect(t, s), id, testConfig(), nil)
+	if err != nil {
+		t.Fatalf("open wal: %v", err)
+	}
+	t.Cleanup(func() { _ = w.Close() })
+	return w
+}
+
+func rec(tenant, line string) wal.Record {
+	return wal.Record{Tenant: tenant, Streams: []*logproto.StreamAdapter{{
+		Labels:  `{app="a"}`,
+		Entries: []*logproto.EntryAdapter{{Timestamp: timestamppb.New(time.Unix(0, 1)), Line: line}},
+	}}}
+}
+
+type replayed struct {
+	seq    uint64
+	tenant string
+	line   string
+}
+
+func replayAll(t *testing.T, w *wal.WAL, from uint64) []replayed {
+	t.Helper()
+	var out []replayed
+	err := w.Replay(context.Background(), from, func(seq uint64, r wal.Record) error {
+		for _, s := range r.Streams {
+			for _, e := range s.Entries {
+				out = append(out, replayed{seq, r.Tenant, e.Line})
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatalf("replay: %v", err)
+	}
+	return out
+}
+
+func TestAppendReplayCheckpoint(t *testing.T) {
+	s := natstest.RunServer(t)
+	w := openWAL(t, s, "ing-1")
+	ctx := context.Background()
+	var seqs []uint64
+	for i := range 5 {
+		seq, err := w.Append(ctx, rec("t1", fmt.Sprint("line", i)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(seqs) > 0 && seq <= seqs[len(seqs)-1] {
+			t.Fatalf("sequence %d not above %d", seq, seqs[len(seqs)-1])
+		}
+		seqs = append(seqs, seq)
+	}
+	got := replayAll(t, w, 0)
+	if len(got) != 5 {
+		t.Fatalf("replayed %d records, want 5: %v", len(got), got)
+	}
+	for i, g := range got {
+		if g.seq != seqs[i] || g.tenant != "t1" || g.line != fmt.Sprint("line", i) {
+			t.Fatalf("record %d = %+v, want seq %d line%d", i, g, seqs[i], i)
+		}
+	}
+	if err := w.Checkpoint(ctx, seqs[3], []byte("meta")); err != nil {
+		t.Fatal(err)
+	}
+	seq, meta, err := w.LoadCheckpoint(ctx)
+	if err != nil || seq != seqs[3] || string(meta) != "meta" {
+		t.Fatalf("LoadCheckpoint = %d, %q, %v; want %d, meta", seq, meta, err, seqs[3])
+	}
+	// Purged below the checkpoint: even a replay from 0 starts at the checkpoint.
+	got = replayAll(t, w, 0)
+	if len(got) != 2 || got[0].line != "line3" || got[1].line != "line4" {
+		t.Fatalf("after checkpoint replayed %v, want line3, line4", got)
+	}
+	if err := w.Checkpoint(ctx, seqs[1], nil); err == nil {
+		t.Fatal("checkpoint below the current one accepted")
+	}
+	// A second ingester on the same stream sees only its own subject.
+	w2 := openWAL(t, s, "ing-2")
+	if got := replayAll(t, w2, 0); len(got) != 0 {
+		t.Fatalf("other WAL replayed %v", got)
+	}
+	if seq, _, _ := w2.LoadCheckpoint(ctx); seq != 0 {
+		t.Fatalf("other WAL checkpoint = %d", seq)
+	}
+}
+
+func TestConcurrentAppendsGroupCommit(t *testing.T) {
+	s := natstest.RunServer(t)
+	w := openWAL(t, s, "ing-1")
+	const writers, each = 16, 50
+	var wg sync.WaitGroup
+	errs := make(chan error, writers)
+	for g := range writers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range each {
+				if _, err := w.Append(context.Background(), rec("t", fmt.Sprintf("%d-%d", g, i))); err != nil {
+					errs <- err
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	got := replayAll(t, w, 0)
+	seen := map[string]bool{}
+	for _, g := range got {
+		if seen[g.line] {
+			t.Fatalf("duplicate %s", g.line)
+		}
+		seen[g.line] = true
+	}
+	if len(seen) != writers*each {
+		t.Fatalf("replayed %d distinct records, want %d", len(seen), writers*each)
+	}
+	st := w.Stats()
+	if st.Appends.Load() != writers*each {
+		t.Fatalf("appends = %d", st.Appends.Load())
+	}
+	if st.Batches.Load() >= st.Appends.Load() {
+		t.Errorf("no group commit: %d batches for %d appends", st.Batches.Load(), st.Appends.Load())
+	}
+}
+
+func TestRestartKeepsData(t *testing.T) {
+	dir := t.TempDir()
+	s := natstest.RunServerInDir(t, dir)
+	w := openWAL(t, s, "ing-1")
+	ctx := context.Background()
+	first, err := w.Append(ctx, rec("t", "a"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.Append(ctx, rec("t", "b")); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Checkpoint(ctx, first+1, []byte("m")); err != nil {
+		t.Fatal(err)
+	}
+	_ = w.Close()
+	natstest.Shutdown(s)
+
+	s2 := natstest.RunServerInDir(t, dir)
+	w2 := openWAL(t, s2, "ing-1")
+	seq, meta, err := w2.LoadCheckpoint(ctx)
+	if err != nil || seq != first+1 || string(meta) != "m" {
+		t.Fatalf("checkpoint after restart = %d %q %v", seq, meta, err)
+	}
+	got := replayAll(t, w2, seq)
+	if len(got) != 1 || got[0].line != "b" {
+		t.Fatalf("replayed after restart %v, want b", got)
+	}
+	// Appends continue above the old sequences.
+	next, err := w2.Append(ctx, rec("t", "c"))
+	if err != nil || next <= got[0].seq {
+		t.Fatalf("append after restart = %d, %v", next, err)
+	}
+}
+
+func TestAppendErrors(t *testing.T) {
+	s := natstest.RunServer(t)
+	w := openWAL(t, s, "ing-1")
+	big := rec("t", string(make([]byte, w.MaxRecordBytes()+1)))
+	if _, err := w.Append(context.Background(), big); err == nil {
+		t.Fatal("oversized record accepted")
+	}
+	_ = w.Close()
+	if _, err := w.Append(context.Background(), rec("t", "x")); err != wal.ErrClosed {
+		t.Fatalf("append after close: %v", err)
+	}
+	if _, err := wal.Open(context.Background(), natstest.Connect(t, s), "bad.id", testConfig(), nil); err == nil {
+		t.Fatal("id with a dot accepted")
+	}
+}
+
+func TestReplayStopsOnCallbackError(t *testing.T) {
+	s := natstest.RunServer(t)
+	w := openWAL(t, s, "ing-1")
+	for i := range 3 {
+		if _, err := w.Append(context.Background(), rec("t", fmt.Sprint(i))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	n := 0
+	err := w.Replay(context.Background(), 0, func(uint64, wal.Record) error {
+		n++
+		return fmt.Errorf("stop")
+	})
+	if err == nil || n != 1 {
+		t.Fatalf("replay = %v after %d calls", err, n)
+	}
+}

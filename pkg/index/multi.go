@@ -1,0 +1,74 @@
+package index
+
+import (
+	"slices"
+
+	"github.com/skaldlogs/skald/pkg/labels"
+)
+
+// MultiReader answers lookups over several segments of one tenant as if they were one: a series
+// found in several segments appears once with the union of its chunk refs, and identical chunk
+// refs (replicas flushing the same chunk, or a segment and its merged copy) appear once. It is
+// safe for concurrent use; the readers must stay open while it is used.
+type MultiReader struct {
+	readers []*Reader
+}
+
+// NewMultiReader returns a MultiReader over rs.
+func NewMultiReader(rs ...*Reader) *MultiReader {
+	return &MultiReader{readers: slices.Clone(rs)}
+}
+
+// Series is Reader.Series over all segments.
+func (m *MultiReader) Series(matchers []*labels.Matcher, from, through int64) ([]SeriesChunks, error) {
+	if len(m.readers) == 1 {
+		return m.readers[0].Series(matchers, from, through)
+	}
+	var all []SeriesChunks
+	for _, r := range m.readers {
+		s, err := r.Series(matchers, from, through)
+		if err != nil {
+			return nil, err
+		}
+		all = append(all, s...)
+	}
+	// Each reader's result is sorted; a stable sort then merge of equal label sets keeps it simple.
+	slices.SortStableFunc(all, func(a, b SeriesChunks) int { return labels.Compare(a.Labels, b.Labels) })
+	out := all[:0]
+	for _, s := range all {
+		if n := len(out); n > 0 && labels.Equal(out[n-1].Labels, s.Labels) {
+			out[n-1].Chunks = append(out[n-1].Chunks, s.Chunks...)
+			continue
+		}
+		out = append(out, s)
+	}
+	for i := range out {
+		cs := out[i].Chunks
+		slices.SortFunc(cs, compareChunkRefs)
+		out[i].Chunks = slices.CompactFunc(cs, func(a, b ChunkRef) bool { return a == b })
+	}
+	return out, nil
+}
+
+// LabelNames is Reader.LabelNames over all segments.
+func (m *MultiReader) LabelNames(from, through int64, matchers []*labels.Matcher) ([]string, error) {
+	return m.union(func(r *Reader) ([]string, error) { return r.LabelNames(from, through, matchers) })
+}
+
+// LabelValues is Reader.LabelValues over all segments.
+func (m *MultiReader) LabelValues(name string, from, through int64, matchers []*labels.Matcher) ([]string, error) {
+	return m.union(func(r *Reader) ([]string, error) { return r.LabelValues(name, from, through, matchers) })
+}
+
+func (m *MultiReader) union(f func(*Reader) ([]string, error)) ([]string, error) {
+	var out []string
+	for _, r := range m.readers {
+		s, err := f(r)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, s...)
+	}
+	slices.Sort(out)
+	return slices.Compact(out), nil
+}

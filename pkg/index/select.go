@@ -1,0 +1,267 @@
+package index
+
+import (
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/skaldlogs/skald/pkg/labels"
+)
+
+// positiveValues returns the indexes (into e.values) of the values that the positive sense of m
+// matches: m itself for = and =~, the matcher it negates for != and !~.
+func positiveValues(e *nameEntry, m *labels.Matcher) []int {
+	var out []int
+	if m.Type == labels.MatchEqual || m.Type == labels.MatchNotEqual {
+		if i, ok := slices.BinarySearch(e.values, m.Value); ok {
+			out = append(out, i)
+		}
+		return out
+	}
+	re := m.Regexp()
+	if re == nil {
+		// A matcher built without NewMatcher has no compiled regex: test through a fresh one.
+		var err error
+		if m, err = labels.NewMatcher(labels.MatchRegexp, m.Name, m.Value); err != nil {
+			return nil
+		}
+		re = m.Regexp()
+	}
+	plan := planRegex(m.Value)
+	switch {
+	case plan.isSet:
+		for _, lit := range plan.literals {
+			if i, ok := slices.BinarySearch(e.values, lit); ok {
+				out = append(out, i)
+			}
+		}
+	case plan.prefix != "":
+		lo := sort.SearchStrings(e.values, plan.prefix)
+		for i := lo; i < len(e.values) && strings.HasPrefix(e.values[i], plan.prefix); i++ {
+			if plan.prefixAll || re.MatchString(e.values[i]) {
+				out = append(out, i)
+			}
+		}
+	default:
+		for i, v := range e.values {
+			if re.MatchString(v) {
+				out = append(out, i)
+			}
+		}
+	}
+	return out
+}
+
+// complement returns the indexes in [0, n) that are not in idx (sorted).
+func complement(idx []int, n int) []int {
+	out := make([]int, 0, n-len(idx))
+	j := 0
+	for i := range n {
+		if j < len(idx) && idx[j] == i {
+			j++
+			continue
+		}
+		out = append(out, i)
+	}
+	return out
+}
+
+// selectIDs returns the IDs of the series all matchers select, sorted; all is true (and ids nil)
+// when the matchers select every series. A series lacking a label reads as having it empty, as in
+// Loki, so a matcher that matches "" also selects series without the label: such matchers are
+// applied by subtracting the series whose value does not match, the others by intersecting the
+// series whose value matches. With no intersecting matcher the result starts from all series.
+func (r *Reader) selectIDs(matchers []*labels.Matcher) (ids []uint32, all bool, err error) {
+	var include [][]uint32
+	var exclude [][]uint32
+	for _, m := range matchers {
+		e := r.names[m.Name]
+		matchesEmpty := m.Matches("")
+		if e == nil {
+			if !matchesEmpty {
+				return nil, false, nil // no series has the label, and an absent label fails m
+			}
+			continue
+		}
+		pos := positiveValues(e, m)
+		negative := m.Type == labels.MatchNotEqual || m.Type == labels.MatchNotRegexp
+		var idx []int
+		switch {
+		case !negative && !matchesEmpty, negative && matchesEmpty:
+			idx = pos
+		default:
+			idx = complement(pos, len(e.values))
+		}
+		lists := make([]postingsList, len(idx))
+		for i, k := range idx {
+			lists[i] = e.lists[k]
+		}
+		set, err := r.unionLists(lists)
+		if err != nil {
+			return nil, false, err
+		}
+		if matchesEmpty {
+			exclude = append(exclude, set)
+			continue
+		}
+		if len(set) == 0 {
+			return nil, false, nil
+		}
+		include = append(include, set)
+	}
+	if len(include) == 0 {
+		if len(exclude) == 0 {
+			return nil, true, nil
+		}
+		ids = make([]uint32, len(r.series))
+		for i := range ids {
+			ids[i] = uint32(i)
+		}
+	} else {
+		// Intersect the smallest first: the result can only shrink.
+		slices.SortFunc(include, func(a, b []uint32) int { return len(a) - len(b) })
+		ids = include[0]
+		for _, s := range include[1:] {
+			if ids = intersect(ids, s); len(ids) == 0 {
+				return nil, false, nil
+			}
+		}
+	}
+	if len(exclude) > 0 {
+		bm := newBitmap(len(r.series))
+		for _, s := range exclude {
+			bm.set(s)
+		}
+		ids = slices.DeleteFunc(ids, bm.has)
+	}
+	return ids, false, nil
+}
+
+// forEachSeries calls f for each selected series with chunks in [from, through], in label order.
+func (r *Reader) forEachSeries(matchers []*labels.Matcher, from, through int64, f func(s *seriesEntry) error) error {
+	if len(r.series) == 0 || r.maxT < from || r.minT > through {
+		return nil
+	}
+	ids, all, err := r.selectIDs(matchers)
+	if err != nil {
+		return err
+	}
+	visit := func(id uint32) error {
+		s := &r.series[id]
+		if s.maxT < from || s.minT > through {
+			return nil
+		}
+		return f(s)
+	}
+	if all {
+		for id := range r.series {
+			if err := visit(uint32(id)); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	for _, id := range ids {
+		if err := visit(id); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// overlaps reports whether s has a chunk in [from, through], reading its chunk refs only when
+// the series' overall span does not settle it.
+func (r *Reader) overlaps(s *seriesEntry, from, through int64) (bool, error) {
+	if s.minT >= from && s.maxT <= through || s.nchunks == 1 {
+		return true, nil // the caller already checked the span overlaps
+	}
+	cs, err := r.chunksOf(s, from, through)
+	return len(cs) > 0, err
+}
+
+// Series returns the series the matchers select (all series for no matchers) that have chunks
+// overlapping [from, through], with those chunks, sorted by labels.
+func (r *Reader) Series(matchers []*labels.Matcher, from, through int64) ([]SeriesChunks, error) {
+	var out []SeriesChunks
+	err := r.forEachSeries(matchers, from, through, func(s *seriesEntry) error {
+		cs, err := r.chunksOf(s, from, through)
+		if err != nil || len(cs) == 0 {
+			return err
+		}
+		out = append(out, SeriesChunks{Labels: r.labelsOf(s), Fingerprint: s.fp, Chunks: cs})
+		return nil
+	})
+	return out, err
+}
+
+// LabelNames returns the sorted label names of the selected series with chunks in
+// [from, through]. It reads no chunk objects.
+func (r *Reader) LabelNames(from, through int64, matchers []*labels.Matcher) ([]string, error) {
+	if len(matchers) == 0 && len(r.series) > 0 && r.minT >= from && r.maxT <= through {
+		names := make([]string, 0, len(r.names))
+		for n := range r.names {
+			names = append(names, n)
+		}
+		slices.Sort(names)
+		return names, nil
+	}
+	seen := make(map[uint32]struct{})
+	err := r.forEachSeries(matchers, from, through, func(s *seriesEntry) error {
+		if ok, err := r.overlaps(s, from, through); !ok || err != nil {
+			return err
+		}
+		for i := uint32(0); i < s.nlabels; i++ {
+			seen[r.lrefs[s.lstart+2*i]] = struct{}{}
+		}
+		return nil
+	})
+	return r.sortedSymbols(seen), err
+}
+
+// LabelValues returns the sorted values of label name among the selected series with chunks in
+// [from, through]. It reads no chunk objects.
+func (r *Reader) LabelValues(name string, from, through int64, matchers []*labels.Matcher) ([]string, error) {
+	e := r.names[name]
+	if e == nil {
+		return nil, nil
+	}
+	if len(matchers) == 0 && r.minT >= from && r.maxT <= through {
+		return slices.Clone(e.values), nil
+	}
+	nameRef, ok := slices.BinarySearch(r.symbols, name)
+	if !ok {
+		return nil, nil
+	}
+	seen := make(map[uint32]struct{})
+	err := r.forEachSeries(matchers, from, through, func(s *seriesEntry) error {
+		refs := r.lrefs[s.lstart : s.lstart+2*s.nlabels]
+		for i := 0; i < len(refs); i += 2 {
+			if refs[i] != uint32(nameRef) {
+				continue
+			}
+			if _, dup := seen[refs[i+1]]; dup {
+				return nil
+			}
+			if ok, err := r.overlaps(s, from, through); ok && err == nil {
+				seen[refs[i+1]] = struct{}{}
+			} else {
+				return err
+			}
+		}
+		return nil
+	})
+	return r.sortedSymbols(seen), err
+}
+
+func (r *Reader) sortedSymbols(set map[uint32]struct{}) []string {
+	refs := make([]uint32, 0, len(set))
+	for ref := range set {
+		refs = append(refs, ref)
+	}
+	slices.Sort(refs) // symbol order is string order
+	out := make([]string, len(refs))
+	for i, ref := range refs {
+		out[i] = r.symbols[ref]
+	}
+	return out
+}

@@ -1,0 +1,307 @@
+package iter
+
+import (
+	"errors"
+	"io"
+
+	"github.com/skaldlogs/skald/pkg/labels"
+	"github.com/skaldlogs/skald/proto/logproto"
+	"github.com/skaldlogs/skald/proto/querierpb"
+	"google.golang.org/protobuf/types/known/timestamppb"
+)
+
+// DefaultBatchSize is how many entries or samples one streamed response carries.
+const DefaultBatchSize = 1000
+
+// SendEntries drains it in batches of batchSize entries, each sent as one LogQueryResponse with
+// the batch's entries grouped by stream. Batches follow the iterator's order, so a reader can
+// merge within a response and concatenate responses (NewLogResponseIterator). It closes it.
+func SendEntries(it EntryIterator, batchSize int, send func(*querierpb.LogQueryResponse) error) error {
+	if batchSize <= 0 {
+		batchSize = DefaultBatchSize
+	}
+	defer it.Close()
+	for {
+		resp, n := &querierpb.LogQueryResponse{}, 0
+		idx := map[string]*logproto.StreamAdapter{}
+		for n < batchSize && it.Next() {
+			l := it.Labels()
+			s, ok := idx[l]
+			if !ok {
+				s = &logproto.StreamAdapter{Labels: l, Hash: it.StreamHash()}
+				idx[l] = s
+				resp.Streams = append(resp.Streams, s)
+			}
+			s.Entries = append(s.Entries, EntryToProto(it.At()))
+			n++
+		}
+		if err := it.Err(); err != nil {
+			return err
+		}
+		if n == 0 {
+			return nil
+		}
+		if err := send(resp); err != nil {
+			return err
+		}
+		if n < batchSize {
+			return nil
+		}
+	}
+}
+
+// EntryToProto converts an entry to its wire form.
+func EntryToProto(e Entry) *logproto.EntryAdapter {
+	return &logproto.EntryAdapter{
+		Timestamp:          &timestamppb.Timestamp{Seconds: e.Timestamp / 1e9, Nanos: int32(e.Timestamp % 1e9)},
+		Line:               e.Line,
+		StructuredMetadata: labelsToProto(e.StructuredMetadata),
+		Parsed:             labelsToProto(e.Parsed),
+	}
+}
+
+// EntryFromProto converts a wire entry back.
+func EntryFromProto(e *logproto.EntryAdapter) Entry {
+	var ts int64
+	if t := e.GetTimestamp(); t != nil {
+		ts = t.GetSeconds()*1e9 + int64(t.GetNanos())
+	}
+	return Entry{
+		Timestamp:          ts,
+		Line:               e.GetLine(),
+		StructuredMetadata: labelsFromProto(e.GetStructuredMetadata()),
+		Parsed:             labelsFromProto(e.GetParsed()),
+	}
+}
+
+func labelsToProto(ls labels.Labels) []*logproto.LabelPairAdapter {
+	if len(ls) == 0 {
+		return nil
+	}
+	out := make([]*logproto.LabelPairAdapter, len(ls))
+	for i, l := range ls {
+		out[i] = &logproto.LabelPairAdapter{Name: l.Name, Value: l.Value}
+	}
+	return out
+}
+
+func labelsFromProto(ps []*logproto.LabelPairAdapter) labels.Labels {
+	if len(ps) == 0 {
+		return nil
+	}
+	out := make(labels.Labels, len(ps))
+	for i, p := range ps {
+		out[i] = labels.Label{Name: p.GetName(), Value: p.GetValue()}
+	}
+	return out
+}
+
+// SendSamples drains it in batches of batchSize samples, each sent as one SampleQueryResponse
+// with the batch's samples grouped by series. It closes it.
+func SendSamples(it SampleIterator, batchSize int, send func(*querierpb.SampleQueryResponse) error) error {
+	if batchSize <= 0 {
+		batchSize = DefaultBatchSize
+	}
+	defer it.Close()
+	for {
+		resp, n := &querierpb.SampleQueryResponse{}, 0
+		idx := map[string]*querierpb.Series{}
+		for n < batchSize && it.Next() {
+			l := it.Labels()
+			s, ok := idx[l]
+			if !ok {
+				s = &querierpb.Series{Labels: l, StreamHash: it.StreamHash()}
+				idx[l] = s
+				resp.Series = append(resp.Series, s)
+			}
+			smp := it.At()
+			s.Samples = append(s.Samples, &querierpb.Sample{Timestamp: smp.Timestamp, Value: smp.Value, Hash: smp.Hash})
+			n++
+		}
+		if err := it.Err(); err != nil {
+			return err
+		}
+		if n == 0 {
+			return nil
+		}
+		if err := send(resp); err != nil {
+			return err
+		}
+		if n < batchSize {
+			return nil
+		}
+	}
+}
+
+// LogResponseReceiver is the client side of a Query stream (grpc.ServerStreamingClient).
+type LogResponseReceiver interface {
+	Recv() (*querierpb.LogQueryResponse, error)
+}
+
+// SampleResponseReceiver is the client side of a QuerySample stream.
+type SampleResponseReceiver interface {
+	Recv() (*querierpb.SampleQueryResponse, error)
+}
+
+// NewLogResponseIterator reads a stream of LogQueryResponses written by SendEntries, in dir
+// order. io.EOF ends it; any other receive error is returned by Err. close, if not nil, is called
+// by Close (e.g. to cancel the call's context).
+func NewLogResponseIterator(r LogResponseReceiver, dir Direction, close func() error) EntryIterator {
+	return &logResponseIterator{r: r, dir: dir, closeFn: close, cur: NewNoopEntryIterator()}
+}
+
+type logResponseIterator struct {
+	r       LogResponseReceiver
+	dir     Direction
+	closeFn func() error
+	cur     EntryIterator
+	err     error
+	stats   querierpb.QueryStats
+}
+
+func (l *logResponseIterator) Next() bool {
+	for {
+		if l.cur.Next() {
+			return true
+		}
+		if l.err != nil {
+			return false
+		}
+		resp, err := l.r.Recv()
+		if err != nil {
+			if !errors.Is(err, io.EOF) {
+				l.err = err
+			}
+			l.err = errOrDone(l.err)
+			return false
+		}
+		addStats(&l.stats, resp.GetStats())
+		streams := make([]StreamEntries, len(resp.GetStreams()))
+		for i, s := range resp.GetStreams() {
+			es := make([]Entry, len(s.GetEntries()))
+			for j, e := range s.GetEntries() {
+				es[j] = EntryFromProto(e)
+			}
+			streams[i] = StreamEntries{Labels: s.GetLabels(), Hash: s.GetHash(), Entries: es}
+		}
+		l.cur = NewStreamsIterator(streams, l.dir)
+	}
+}
+
+// errDone marks a receiver that ended cleanly; Err hides it.
+var errDone = errors.New("done")
+
+func errOrDone(err error) error {
+	if err == nil {
+		return errDone
+	}
+	return err
+}
+
+func (l *logResponseIterator) At() Entry          { return l.cur.At() }
+func (l *logResponseIterator) Labels() string     { return l.cur.Labels() }
+func (l *logResponseIterator) StreamHash() uint64 { return l.cur.StreamHash() }
+
+func (l *logResponseIterator) Err() error {
+	if l.err == errDone {
+		return nil
+	}
+	return l.err
+}
+
+func (l *logResponseIterator) Close() error {
+	if l.closeFn != nil {
+		return l.closeFn()
+	}
+	return nil
+}
+
+// Stats returns the sum of the stats of the responses read so far.
+func (l *logResponseIterator) Stats() *querierpb.QueryStats { return &l.stats }
+
+// StatsReporter is implemented by wire iterators: the summed stats the server sent.
+type StatsReporter interface {
+	Stats() *querierpb.QueryStats
+}
+
+// NewSampleResponseIterator reads a stream of SampleQueryResponses written by SendSamples, in
+// timestamp order.
+func NewSampleResponseIterator(r SampleResponseReceiver, close func() error) SampleIterator {
+	return &sampleResponseIterator{r: r, closeFn: close, cur: NewNoopSampleIterator()}
+}
+
+type sampleResponseIterator struct {
+	r       SampleResponseReceiver
+	closeFn func() error
+	cur     SampleIterator
+	err     error
+	stats   querierpb.QueryStats
+}
+
+func (s *sampleResponseIterator) Next() bool {
+	for {
+		if s.cur.Next() {
+			return true
+		}
+		if s.err != nil {
+			return false
+		}
+		resp, err := s.r.Recv()
+		if err != nil {
+			if !errors.Is(err, io.EOF) {
+				s.err = err
+			}
+			s.err = errOrDone(s.err)
+			return false
+		}
+		addStats(&s.stats, resp.GetStats())
+		series := make([]SeriesSamples, len(resp.GetSeries()))
+		for i, sr := range resp.GetSeries() {
+			ss := make([]Sample, len(sr.GetSamples()))
+			for j, smp := range sr.GetSamples() {
+				ss[j] = Sample{Timestamp: smp.GetTimestamp(), Value: smp.GetValue(), Hash: smp.GetHash()}
+			}
+			series[i] = SeriesSamples{Labels: sr.GetLabels(), Hash: sr.GetStreamHash(), Samples: ss}
+		}
+		s.cur = NewMultiSeriesIterator(series)
+	}
+}
+
+func (s *sampleResponseIterator) At() Sample         { return s.cur.At() }
+func (s *sampleResponseIterator) Labels() string     { return s.cur.Labels() }
+func (s *sampleResponseIterator) StreamHash() uint64 { return s.cur.StreamHash() }
+
+func (s *sampleResponseIterator) Err() error {
+	if s.err == errDone {
+		return nil
+	}
+	return s.err
+}
+
+func (s *sampleResponseIterator) Close() error {
+	if s.closeFn != nil {
+		return s.closeFn()
+	}
+	return nil
+}
+
+// Stats returns the sum of the stats of the responses read so far.
+func (s *sampleResponseIterator) Stats() *querierpb.QueryStats { return &s.stats }
+
+func addStats(dst, src *querierpb.QueryStats) {
+	if src == nil {
+		return
+	}
+	dst.TotalChunksRef += src.GetTotalChunksRef()
+	dst.TotalChunksDownloaded += src.GetTotalChunksDownloaded()
+	dst.ChunksDownloadTimeNs += src.GetChunksDownloadTimeNs()
+	dst.HeadChunkBytes += src.GetHeadChunkBytes()
+	dst.HeadChunkLines += src.GetHeadChunkLines()
+	dst.DecompressedBytes += src.GetDecompressedBytes()
+	dst.DecompressedLines += src.GetDecompressedLines()
+	dst.CompressedBytes += src.GetCompressedBytes()
+	dst.TotalDuplicates += src.GetTotalDuplicates()
+	dst.PostFilterLines += src.GetPostFilterLines()
+	dst.BlocksSkipped += src.GetBlocksSkipped()
+	dst.StructuredMetadataBytes += src.GetStructuredMetadataBytes()
+}

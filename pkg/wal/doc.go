@@ -21,6 +21,9 @@
 // acknowledged the message holding its record, that is, after the record is stored on the
 // server (on a quorum of replicas when R3). Every record of a batch gets that message's stream
 // sequence, so sequences are shared by records appended together; they grow with append order.
+// Acknowledgements are handled on one goroutine in sequence order; AppendApply lets the caller
+// apply a record to its in-memory state there, so that live state is built in exactly the order
+// Replay delivers records (SetBatchHooks marks batch boundaries).
 //
 // The message payload is
 //

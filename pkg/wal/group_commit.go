@@ -2,7 +2,6 @@ package wal
 
 import (
 	"fmt"
-	"sync"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -13,9 +12,11 @@ import (
 // an in-flight slot (so batches grow exactly when JetStream is the bottleneck), then publishes
 // the batch asynchronously and hands its acknowledgement to a waiter goroutine.
 func (w *WAL) run() {
-	defer close(w.done)
-	var waiters sync.WaitGroup
-	defer waiters.Wait()
+	defer func() {
+		close(w.acks)
+		<-w.acked
+		close(w.done)
+	}()
 
 	var (
 		batch []*appendReq
@@ -106,14 +107,21 @@ func (w *WAL) run() {
 			}
 			continue
 		}
-		waiters.Add(1)
-		go w.await(paf, batch, len(msg.Data), &waiters)
+		w.acks <- inflightBatch{paf: paf, batch: batch, n: len(msg.Data)}
+	}
+}
+
+// ackLoop awaits the batches' acknowledgements in publish order, which is sequence order, so
+// that apply callbacks and results are delivered in that order too.
+func (w *WAL) ackLoop() {
+	defer close(w.acked)
+	for b := range w.acks {
+		w.await(b.paf, b.batch, b.n)
 	}
 }
 
 // await delivers one batch's acknowledgement to its appenders and frees its slot.
-func (w *WAL) await(paf jetstream.PubAckFuture, batch []*appendReq, n int, wg *sync.WaitGroup) {
-	defer wg.Done()
+func (w *WAL) await(paf jetstream.PubAckFuture, batch []*appendReq, n int) {
 	defer func() { <-w.inflight }()
 	var res appendRes
 	timer := time.NewTimer(w.cfg.RequestTimeout + time.Second)
@@ -133,6 +141,20 @@ func (w *WAL) await(paf jetstream.PubAckFuture, batch []*appendReq, n int, wg *s
 		w.stats.Appends.Add(uint64(len(batch)))
 		w.stats.Batches.Add(1)
 		w.stats.Bytes.Add(uint64(n))
+		w.hookMu.Lock()
+		begin, end := w.begin, w.end
+		w.hookMu.Unlock()
+		if begin != nil {
+			begin(res.seq)
+		}
+		for _, r := range batch {
+			if r.apply != nil {
+				r.apply(res.seq)
+			}
+		}
+		if end != nil {
+			end(res.seq)
+		}
 	}
 	for _, r := range batch {
 		r.res <- res

@@ -41,6 +41,12 @@ type WAL struct {
 	done     chan struct{}
 	once     sync.Once
 
+	acks   chan inflightBatch
+	acked  chan struct{}
+	hookMu sync.Mutex
+	begin  func(seq uint64)
+	end    func(seq uint64)
+
 	lastCkpt atomic.Uint64
 	stats    Stats
 }
@@ -54,8 +60,15 @@ type Stats struct {
 }
 
 type appendReq struct {
-	data []byte
-	res  chan appendRes
+	data  []byte
+	apply func(seq uint64)
+	res   chan appendRes
+}
+
+type inflightBatch struct {
+	paf   jetstream.PubAckFuture
+	batch []*appendReq
+	n     int
 }
 
 type appendRes struct {
@@ -99,6 +112,8 @@ func Open(ctx context.Context, nc *nats.Conn, id string, cfg Config, logger *slo
 		inflight: make(chan struct{}, cfg.MaxInflight),
 		quit:     make(chan struct{}),
 		done:     make(chan struct{}),
+		acks:     make(chan inflightBatch, cfg.MaxInflight),
+		acked:    make(chan struct{}),
 	}
 	if w.stream, err = w.ensureStream(ctx); err != nil {
 		return nil, err
@@ -106,6 +121,7 @@ func Open(ctx context.Context, nc *nats.Conn, id string, cfg Config, logger *slo
 	if _, _, err := w.LoadCheckpoint(ctx); err != nil {
 		return nil, err
 	}
+	go w.ackLoop()
 	go w.run()
 	return w, nil
 }
@@ -162,10 +178,31 @@ func (w *WAL) Append(ctx context.Context, r Record) (uint64, error) {
 // AppendEncoded is Append for a record already encoded with EncodeRecord. data must not be
 // modified until it returns.
 func (w *WAL) AppendEncoded(ctx context.Context, data []byte) (uint64, error) {
+	return w.AppendApply(ctx, data, nil)
+}
+
+// SetBatchHooks installs functions called on the acknowledgement goroutine around the apply
+// calls of each acknowledged batch: begin before the first, end after the last. Together with
+// AppendApply they let a caller apply records to its state in exactly the order Replay will
+// deliver them, and observe batch boundaries (e.g. to cut chunks only between batches). Call it
+// before the first append.
+func (w *WAL) SetBatchHooks(begin, end func(seq uint64)) {
+	w.hookMu.Lock()
+	w.begin, w.end = begin, end
+	w.hookMu.Unlock()
+}
+
+// AppendApply is AppendEncoded that, once the record is acknowledged and before returning,
+// calls apply(seq) on the WAL's single acknowledgement goroutine. Batches are acknowledged in
+// sequence order and a batch's records in append order, which is the order Replay delivers
+// them. apply runs even if ctx ended meanwhile (the record is durable and will be replayed), so
+// it must not depend on the caller still waiting. It must be quick: it delays every later
+// append. apply may be nil.
+func (w *WAL) AppendApply(ctx context.Context, data []byte, apply func(seq uint64)) (uint64, error) {
 	if len(data) > w.MaxRecordBytes() {
 		return 0, fmt.Errorf("%w: %d bytes, limit %d", ErrRecordTooLarge, len(data), w.MaxRecordBytes())
 	}
-	req := &appendReq{data: data, res: make(chan appendRes, 1)}
+	req := &appendReq{data: data, apply: apply, res: make(chan appendRes, 1)}
 	select {
 	case w.reqs <- req:
 	case <-w.quit:

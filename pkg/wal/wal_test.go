@@ -224,3 +224,67 @@ func TestReplayStopsOnCallbackError(t *testing.T) {
 		t.Fatalf("replay = %v after %d calls", err, n)
 	}
 }
+
+func TestAppendApplyOrderAndHooks(t *testing.T) {
+	s := natstest.RunServer(t)
+	w := openWAL(t, s, "ing-1")
+	var (
+		mu      sync.Mutex
+		applied []uint64
+		inBatch bool
+		bad     string
+	)
+	w.SetBatchHooks(func(uint64) {
+		mu.Lock()
+		inBatch = true
+		mu.Unlock()
+	}, func(uint64) {
+		mu.Lock()
+		inBatch = false
+		mu.Unlock()
+	})
+	data, err := wal.EncodeRecord(nil, rec("t", "x"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range 40 {
+				done := false
+				seq, err := w.AppendApply(context.Background(), data, func(seq uint64) {
+					mu.Lock()
+					defer mu.Unlock()
+					if !inBatch {
+						bad = "apply outside batch hooks"
+					}
+					applied = append(applied, seq)
+					done = true
+				})
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				mu.Lock()
+				if !done {
+					bad = fmt.Sprintf("append of %d returned before apply", seq)
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	if bad != "" {
+		t.Fatal(bad)
+	}
+	if len(applied) != 320 {
+		t.Fatalf("applied %d records", len(applied))
+	}
+	for i := 1; i < len(applied); i++ {
+		if applied[i] < applied[i-1] {
+			t.Fatalf("apply order %d after %d", applied[i], applied[i-1])
+		}
+	}
+}

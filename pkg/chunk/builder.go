@@ -1,0 +1,203 @@
+package chunk
+
+import (
+	"encoding/binary"
+	"fmt"
+
+	"github.com/skaldlogs/skald/pkg/labels"
+)
+
+// DefaultBlockSize is the target uncompressed size of a block: large enough that compression
+// sees repetition, small enough that a query touching one entry decompresses little.
+const DefaultBlockSize = 256 << 10
+
+// Options configure a Builder. Zero values take the defaults.
+type Options struct {
+	Codec             Codec
+	BlockSize         int // target uncompressed bytes per block (line + metadata bytes)
+	FilterBitsPerGram int // Bloom filter bits per distinct trigram of a block
+}
+
+// DefaultOptions returns the options a zero Options means.
+func DefaultOptions() Options {
+	return Options{Codec: DefaultCodec, BlockSize: DefaultBlockSize, FilterBitsPerGram: DefaultFilterBitsPerGram}
+}
+
+func (o Options) withDefaults() Options {
+	if o.Codec == CodecDefault {
+		o.Codec = DefaultCodec
+	}
+	if o.BlockSize <= 0 {
+		o.BlockSize = DefaultBlockSize
+	}
+	if o.FilterBitsPerGram <= 0 {
+		o.FilterBitsPerGram = DefaultFilterBitsPerGram
+	}
+	return o
+}
+
+// Builder accumulates one stream's entries, in non-decreasing timestamp order, into a chunk.
+// Full blocks are compressed as they are cut, so a builder holds at most one block uncompressed.
+// Not safe for concurrent use.
+type Builder struct {
+	opts Options
+	err  error
+
+	out    []byte // header + finished blocks
+	blocks []blockMeta
+
+	// the open block
+	times   []byte
+	lengths []byte
+	lines   []byte
+	meta    []byte
+	hasMeta bool
+	n       int
+	minT    int64
+	lastT   int64
+	raw     int
+	grams   gramSet
+
+	entries int64
+	rawSize int64
+	first   int64
+}
+
+// NewBuilder returns an empty builder.
+func NewBuilder(opts Options) *Builder {
+	opts = opts.withDefaults()
+	b := &Builder{opts: opts}
+	if opts.Codec >= numCodecs {
+		b.err = fmt.Errorf("new builder: unknown codec %d", opts.Codec)
+	}
+	b.out = append(b.out, magic...)
+	b.out = append(b.out, formatVersion, byte(opts.Codec), 0, 0)
+	return b
+}
+
+// Append adds an entry. ts must not be below the previous entry's (ErrOutOfOrder).
+// sm is copied (stored); it may be nil.
+func (b *Builder) Append(ts int64, line string, sm labels.Labels) error {
+	if b.err != nil {
+		return b.err
+	}
+	if b.entries > 0 && ts < b.lastT {
+		return fmt.Errorf("append entry at %d after %d: %w", ts, b.lastT, ErrOutOfOrder)
+	}
+	if b.n == 0 {
+		b.minT = ts
+		b.lastT = ts
+	}
+	if b.entries == 0 {
+		b.first = ts
+	}
+	b.times = binary.AppendUvarint(b.times, uint64(ts-b.lastT))
+	b.lastT = ts
+	b.lengths = binary.AppendUvarint(b.lengths, uint64(len(line)))
+	b.lines = append(b.lines, line...)
+	b.grams.addLine(line)
+	size := len(line)
+	b.meta = binary.AppendUvarint(b.meta, uint64(len(sm)))
+	for _, l := range sm {
+		b.meta = binary.AppendUvarint(b.meta, uint64(len(l.Name)))
+		b.meta = append(b.meta, l.Name...)
+		b.meta = binary.AppendUvarint(b.meta, uint64(len(l.Value)))
+		b.meta = append(b.meta, l.Value...)
+		size += len(l.Name) + len(l.Value)
+	}
+	if len(sm) > 0 {
+		b.hasMeta = true
+	}
+	b.n++
+	b.raw += size
+	b.entries++
+	b.rawSize += int64(size)
+	if b.raw >= b.opts.BlockSize {
+		if err := b.cut(); err != nil {
+			b.err = err
+			return err
+		}
+	}
+	return nil
+}
+
+// Entries is the number of entries appended.
+func (b *Builder) Entries() int64 { return b.entries }
+
+// Size is the uncompressed bytes appended so far (lines plus structured metadata).
+func (b *Builder) Size() int64 { return b.rawSize }
+
+// CompressedSize estimates the encoded size: finished blocks as compressed plus the open block
+// uncompressed.
+func (b *Builder) CompressedSize() int64 {
+	return int64(len(b.out) + len(b.times) + len(b.lengths) + len(b.lines) + len(b.meta))
+}
+
+// Bounds returns the first and last timestamps appended (zeros when empty).
+func (b *Builder) Bounds() (minT, maxT int64) {
+	if b.entries == 0 {
+		return 0, 0
+	}
+	return b.first, b.lastT
+}
+
+func (b *Builder) cut() error {
+	if b.n == 0 {
+		return nil
+	}
+	m := blockMeta{offset: len(b.out), minT: b.minT, maxT: b.lastT, entries: b.n, rawSize: b.raw}
+	var meta []byte
+	if b.hasMeta {
+		meta = b.meta
+	}
+	cols := [numColumns][]byte{append(b.times, b.lengths...), b.lines, meta}
+	for c, col := range cols {
+		if len(col) > maxColumnSize {
+			return fmt.Errorf("cut block: column %d is %d bytes, over %d", c, len(col), maxColumnSize)
+		}
+		start := len(b.out)
+		var err error
+		b.out, err = compress(b.opts.Codec, b.out, col)
+		if err != nil {
+			return fmt.Errorf("cut block: %w", err)
+		}
+		m.compLen[c] = len(b.out) - start
+		m.rawLen[c] = len(col)
+		m.colCRC[c] = crc(b.out[start:])
+	}
+	m.filter = b.grams.buildFilter(b.opts.FilterBitsPerGram)
+	b.grams.reset()
+	b.blocks = append(b.blocks, m)
+	b.times, b.lengths, b.lines, b.meta = b.times[:0], b.lengths[:0], b.lines[:0], b.meta[:0]
+	b.hasMeta, b.n, b.raw = false, 0, 0
+	return nil
+}
+
+// Finish cuts the last block and returns the encoded chunk and its Meta. The builder must not
+// be used afterwards.
+func (b *Builder) Finish() ([]byte, Meta, error) {
+	if b.err != nil {
+		return nil, Meta{}, b.err
+	}
+	if err := b.cut(); err != nil {
+		return nil, Meta{}, err
+	}
+	dirOff := len(b.out)
+	b.out = binary.AppendUvarint(b.out, uint64(len(b.blocks)))
+	for i := range b.blocks {
+		b.out = appendBlockMeta(b.out, &b.blocks[i])
+	}
+	dirCRC := dirChecksum(b.out[:headerSize], b.out[dirOff:])
+	b.out = binary.LittleEndian.AppendUint64(b.out, uint64(dirOff))
+	b.out = binary.LittleEndian.AppendUint32(b.out, dirCRC)
+	b.out = append(b.out, magic...)
+	out := b.out
+	b.out, b.blocks = nil, nil
+	b.err = fmt.Errorf("builder already finished")
+	meta := Meta{Entries: b.entries, UncompressedSize: b.rawSize, CompressedSize: int64(len(out)), Checksum: crc(out)}
+	meta.MinT, meta.MaxT = b.first, b.lastT
+	if b.entries == 0 {
+		meta.MinT, meta.MaxT = 0, 0
+	}
+	return out, meta, nil
+}

@@ -1,0 +1,249 @@
+package chunk
+
+import (
+	"encoding/binary"
+	"fmt"
+	"unsafe"
+
+	"github.com/skaldlogs/skald/pkg/labels"
+)
+
+// Chunk is a decoded, validated chunk. It keeps the encoded bytes and decompresses blocks on
+// demand. Safe for concurrent use: every iterator decompresses into its own buffers.
+type Chunk struct {
+	data   []byte
+	codec  Codec
+	blocks []blockMeta
+	meta   Meta
+}
+
+// Decode validates data (header, trailer, directory checksum, block layout and time order) and
+// returns the chunk. Each column's CRC32C is checked when the column is first decompressed, so
+// a damaged block surfaces as a *CorruptionError from the iterator that reads it. data is kept,
+// not copied: the caller must not modify it.
+func Decode(data []byte) (*Chunk, error) {
+	if len(data) < headerSize+trailerSize {
+		return nil, corrupt(-1, 0, fmt.Sprintf("%d bytes is too short", len(data)), nil)
+	}
+	if string(data[:4]) != magic || string(data[len(data)-4:]) != magic {
+		return nil, corrupt(-1, 0, "bad magic", nil)
+	}
+	if data[4] != formatVersion {
+		return nil, corrupt(-1, 4, fmt.Sprintf("unsupported version %d", data[4]), nil)
+	}
+	codec := Codec(data[5])
+	if codec == CodecDefault || codec >= numCodecs {
+		return nil, corrupt(-1, 5, fmt.Sprintf("unknown codec %d", data[5]), nil)
+	}
+	if data[6] != 0 || data[7] != 0 {
+		return nil, corrupt(-1, 6, "reserved header bytes set", nil)
+	}
+	tr := data[len(data)-trailerSize:]
+	dirOff64 := binary.LittleEndian.Uint64(tr)
+	dirEnd := len(data) - trailerSize
+	if dirOff64 < headerSize || dirOff64 >= uint64(dirEnd) {
+		return nil, corrupt(-1, dirEnd, fmt.Sprintf("directory offset %d out of range", dirOff64), nil)
+	}
+	dirOff := int(dirOff64)
+	dir := data[dirOff:dirEnd]
+	if dirChecksum(data[:headerSize], dir) != binary.LittleEndian.Uint32(tr[8:]) {
+		return nil, corrupt(-1, dirOff, "directory checksum mismatch", nil)
+	}
+	c := &Chunk{data: data, codec: codec}
+	d := decbuf{b: dir}
+	n := d.size(len(dir))
+	c.blocks = make([]blockMeta, 0, n)
+	next := headerSize
+	for i := 0; i < n && d.err == nil; i++ {
+		var m blockMeta
+		m.offset = d.size(dirOff)
+		m.minT = d.varint()
+		span := d.uvarint()
+		m.entries = d.size(maxColumnSize)
+		m.rawSize = d.size(maxColumnSize * 2)
+		for col := 0; col < numColumns; col++ {
+			m.compLen[col] = d.size(dirOff)
+			m.rawLen[col] = d.size(maxColumnSize)
+			m.colCRC[col] = d.u32()
+		}
+		m.filter = d.bytes(d.size(len(dir)))
+		if d.err != nil {
+			break
+		}
+		m.maxT = m.minT + int64(span)
+		switch {
+		case span > 1<<62 || m.maxT < m.minT:
+			return nil, corrupt(i, dirOff, "bad block time span", nil)
+		case m.offset != next || m.end() > dirOff:
+			return nil, corrupt(i, dirOff, fmt.Sprintf("block at %d, want %d", m.offset, next), nil)
+		case m.entries == 0:
+			return nil, corrupt(i, dirOff, "empty block", nil)
+		case len(m.filter)%8 != 0:
+			return nil, corrupt(i, dirOff, "filter length not a multiple of 8", nil)
+		case i > 0 && m.minT < c.blocks[i-1].maxT:
+			return nil, corrupt(i, dirOff, "blocks out of time order", nil)
+		}
+		next = m.end()
+		c.meta.Entries += int64(m.entries)
+		c.meta.UncompressedSize += int64(m.rawSize)
+		c.blocks = append(c.blocks, m)
+	}
+	if d.err != nil {
+		return nil, corrupt(-1, dirOff, "bad directory", d.err)
+	}
+	if len(d.b) != 0 {
+		return nil, corrupt(-1, dirOff, "trailing bytes after directory", nil)
+	}
+	if next != dirOff {
+		return nil, corrupt(-1, next, "gap between blocks and directory", nil)
+	}
+	if len(c.blocks) > 0 {
+		c.meta.MinT = c.blocks[0].minT
+		c.meta.MaxT = c.blocks[len(c.blocks)-1].maxT
+	}
+	c.meta.CompressedSize = int64(len(data))
+	c.meta.Checksum = crc(data)
+	return c, nil
+}
+
+// Meta returns the chunk's summary, as the builder's Finish returned it.
+func (c *Chunk) Meta() Meta { return c.meta }
+
+// Codec is the compression the chunk's blocks use.
+func (c *Chunk) Codec() Codec { return c.codec }
+
+// Blocks is the number of blocks.
+func (c *Chunk) Blocks() int { return len(c.blocks) }
+
+// column decompresses column col of block b after checking its CRC.
+func (c *Chunk) column(b, col int) ([]byte, error) {
+	m := &c.blocks[b]
+	off := m.colOffset(col)
+	src := c.data[off : off+m.compLen[col]]
+	if crc(src) != m.colCRC[col] {
+		return nil, corrupt(b, off, fmt.Sprintf("column %d checksum mismatch", col), nil)
+	}
+	out, err := decompress(c.codec, src, m.rawLen[col])
+	if err != nil {
+		return nil, corrupt(b, off, fmt.Sprintf("column %d", col), err)
+	}
+	return out, nil
+}
+
+// decodedBlock is a block's columns unpacked for iteration.
+type decodedBlock struct {
+	ts      []int64
+	lens    []int
+	offs    []int // start of each line in lines
+	lines   []byte
+	meta    []byte
+	metaOff []int // start of each entry's metadata in meta; nil when the block has none
+}
+
+// loadTimes decodes timestamps and line lengths of block b.
+func (c *Chunk) loadTimes(b int, db *decodedBlock) error {
+	m := &c.blocks[b]
+	col, err := c.column(b, colTimes)
+	if err != nil {
+		return err
+	}
+	db.ts = db.ts[:0]
+	db.lens = db.lens[:0]
+	d := decbuf{b: col}
+	t := m.minT
+	for i := 0; i < m.entries; i++ {
+		delta := d.uvarint()
+		t += int64(delta)
+		if d.err != nil || delta > 1<<62 || t > m.maxT {
+			return corrupt(b, m.offset, "bad timestamps", d.err)
+		}
+		db.ts = append(db.ts, t)
+	}
+	if t != m.maxT {
+		return corrupt(b, m.offset, "last timestamp does not match the directory", nil)
+	}
+	total := 0
+	for i := 0; i < m.entries; i++ {
+		l := d.size(m.rawLen[colLines])
+		total += l
+		db.lens = append(db.lens, l)
+	}
+	if d.err != nil || len(d.b) != 0 || total != m.rawLen[colLines] {
+		return corrupt(b, m.offset, "bad line lengths", d.err)
+	}
+	return nil
+}
+
+// loadLines decodes the lines and structured metadata of block b; loadTimes must have run.
+func (c *Chunk) loadLines(b int, db *decodedBlock) error {
+	m := &c.blocks[b]
+	lines, err := c.column(b, colLines)
+	if err != nil {
+		return err
+	}
+	db.lines = lines
+	db.offs = db.offs[:0]
+	off := 0
+	for _, l := range db.lens {
+		db.offs = append(db.offs, off)
+		off += l
+	}
+	db.metaOff = db.metaOff[:0]
+	db.meta = nil
+	if m.rawLen[colMeta] == 0 {
+		db.metaOff = nil
+		return nil
+	}
+	meta, err := c.column(b, colMeta)
+	if err != nil {
+		return err
+	}
+	// Validate the whole column once so that reading an entry's metadata cannot fail later.
+	d := decbuf{b: meta}
+	for i := 0; i < m.entries; i++ {
+		db.metaOff = append(db.metaOff, len(meta)-len(d.b))
+		n := d.size(len(meta))
+		for j := 0; j < n && d.err == nil; j++ {
+			d.bytes(d.size(len(meta)))
+			d.bytes(d.size(len(meta)))
+		}
+	}
+	if d.err != nil || len(d.b) != 0 {
+		return corrupt(b, m.offset, "bad structured metadata", d.err)
+	}
+	db.meta = meta
+	return nil
+}
+
+// entryMeta returns the structured metadata of entry i (validated by loadLines).
+func (db *decodedBlock) entryMeta(i int) labels.Labels {
+	if db.metaOff == nil {
+		return nil
+	}
+	d := decbuf{b: db.meta[db.metaOff[i]:]}
+	n := d.size(len(d.b))
+	if n == 0 {
+		return nil
+	}
+	out := make(labels.Labels, 0, n)
+	for j := 0; j < n; j++ {
+		name := d.bytes(d.size(len(d.b)))
+		value := d.bytes(d.size(len(d.b)))
+		out = append(out, labels.Label{Name: bstr(name), Value: bstr(value)})
+	}
+	return out
+}
+
+// line returns entry i's line as a string sharing the block buffer. The buffer is freshly
+// allocated per decompression and never written afterwards, so the string stays valid and
+// immutable for as long as it is referenced.
+func (db *decodedBlock) line(i int) string {
+	return bstr(db.lines[db.offs[i] : db.offs[i]+db.lens[i]])
+}
+
+func bstr(b []byte) string {
+	if len(b) == 0 {
+		return ""
+	}
+	return unsafe.String(&b[0], len(b))
+}

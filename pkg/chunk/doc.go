@@ -1,0 +1,21 @@
+// Package chunk implements Skald's chunk format: one stream's entries over a time span, cut into
+// blocks of a target uncompressed size, each block compressed on its own (snappy, lz4, zstd, gzip
+// or none) and stored as columns, so that a query reads only what it needs:
+//
+//   - timestamps (delta-encoded uvarints) and line lengths: all that count_over_time and
+//     bytes_over_time need (SizeIterator decompresses nothing else);
+//   - line bytes, back to back;
+//   - structured metadata, apart, so a line scan never decompresses it when a block has none.
+//
+// Every block has a directory entry with its min/max timestamp, entry count, sizes, a CRC32C per
+// column and a token filter: a Bloom filter over the distinct trigrams of its lines. A literal
+// needle (|= "needle", at least 3 bytes) whose trigrams are not all in a block's filter cannot
+// occur in that block, so the block is skipped without decompressing it; the check never gives
+// a false negative for any substring.
+//
+// A Builder takes entries in non-decreasing timestamp order and compresses each block as it is
+// cut; Finish returns the encoded chunk and its Meta. Decode validates the header, trailer and
+// directory (column checksums are verified when a column is first decompressed) and returns a
+// Chunk whose iterators run forward or backward over a time range. Damage is reported as a
+// *CorruptionError, never a panic. The byte layout is in docs/format/chunk.md.
+package chunk

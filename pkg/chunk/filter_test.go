@@ -1,0 +1,98 @@
+package chunk
+
+import (
+	"math/rand/v2"
+	"strings"
+	"testing"
+
+	"github.com/skaldlogs/skald/pkg/iter"
+)
+
+// Every substring of every stored line must pass the block filter: no false negatives.
+func TestFilterNoFalseNegatives(t *testing.T) {
+	entries := flogEntries(6, 3000, false)
+	data, meta, err := build(entries, Options{BlockSize: 16 << 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ch, _ := Decode(data)
+	r := rand.New(rand.NewPCG(6, 7))
+	for range 5000 {
+		e := entries[r.IntN(len(entries))]
+		i := r.IntN(len(e.Line))
+		j := i + r.IntN(len(e.Line)-i+1)
+		needle := e.Line[i:j]
+		if !ch.MayContain(e.Timestamp, e.Timestamp+1, []string{needle}) {
+			t.Fatalf("needle %q of line %q filtered out", needle, e.Line)
+		}
+		got, err := drain(ch.Iterator(e.Timestamp, e.Timestamp+1, iter.Forward, []string{needle}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		found := false
+		for _, g := range got {
+			found = found || g.Line == e.Line
+		}
+		if !found {
+			t.Fatalf("iterator with needle %q lost line %q", needle, e.Line)
+		}
+	}
+	_ = meta
+}
+
+func TestFilterSkipsAbsentNeedles(t *testing.T) {
+	entries := flogEntries(7, 5000, false)
+	data, meta, err := build(entries, Options{BlockSize: 32 << 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ch, _ := Decode(data)
+	needles := []string{"needle-7f3a9c", "Zebra", "kubernetes", "xyzzy", "0xDEADBEEF"}
+	for _, n := range needles {
+		it := ch.Iterator(meta.MinT, meta.MaxT+1, iter.Forward, []string{n})
+		got, err := drain(it)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, g := range got {
+			if strings.Contains(g.Line, n) {
+				t.Fatalf("test data holds %q", n)
+			}
+		}
+		st := it.Stats()
+		// A handful of false positives are allowed; most blocks must be skipped.
+		if st.BlocksFilterSkip*10 < st.Blocks*9 {
+			t.Fatalf("needle %q skipped %d of %d blocks", n, st.BlocksFilterSkip, st.Blocks)
+		}
+	}
+	// A needle present in one line keeps that line's block.
+	n := entries[2500].Line[10:30]
+	it := ch.Iterator(meta.MinT, meta.MaxT+1, iter.Forward, []string{n})
+	got, _ := drain(it)
+	found := false
+	for _, g := range got {
+		found = found || strings.Contains(g.Line, n)
+	}
+	if !found || it.Stats().BlocksFilterSkip == 0 {
+		t.Fatalf("present needle: found %v, skipped %d", found, it.Stats().BlocksFilterSkip)
+	}
+}
+
+func FuzzFilter(f *testing.F) {
+	f.Add("hello world", 0, 5)
+	f.Add(`{"status":500,"msg":"boom"}`, 3, 12)
+	f.Add("ab", 0, 2)
+	f.Add("\x00\xff\x00\xffabc", 1, 6)
+	f.Fuzz(func(t *testing.T, line string, i, j int) {
+		var g gramSet
+		g.addLine(line)
+		g.addLine("unrelated other line")
+		filter := g.buildFilter(DefaultFilterBitsPerGram)
+		if i < 0 || j < i || j > len(line) {
+			return
+		}
+		if !filterMayContain(filter, line[i:j]) {
+			t.Fatalf("substring %q of %q filtered out", line[i:j], line)
+		}
+	})
+}

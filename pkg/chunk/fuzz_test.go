@@ -1,0 +1,73 @@
+package chunk
+
+import (
+	"encoding/binary"
+	"errors"
+	"testing"
+
+	"github.com/skaldlogs/skald/pkg/iter"
+)
+
+// FuzzDecode checks that no input makes Decode or an iterator panic, and that whatever they
+// accept is self-consistent.
+func FuzzDecode(f *testing.F) {
+	for _, c := range allCodecs {
+		data, _, err := build(flogEntries(8, 40, true), Options{Codec: c, BlockSize: 1 << 10})
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(data)
+	}
+	empty, _, _ := build(nil, Options{})
+	f.Add(empty)
+	f.Add([]byte("SKCH"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		checkDecode(t, data)
+		// Reseal the directory checksum so that mutations reach the structural checks behind it.
+		if len(data) >= headerSize+trailerSize {
+			data = append([]byte(nil), data...)
+			tr := data[len(data)-trailerSize:]
+			off := binary.LittleEndian.Uint64(tr)
+			if off >= headerSize && off < uint64(len(data)-trailerSize) {
+				binary.LittleEndian.PutUint32(tr[8:], dirChecksum(data[:headerSize], data[off:len(data)-trailerSize]))
+				checkDecode(t, data)
+			}
+		}
+	})
+}
+
+func checkDecode(t *testing.T, data []byte) {
+	ch, err := Decode(data)
+	if err != nil {
+		var ce *CorruptionError
+		if !errors.As(err, &ce) {
+			t.Fatalf("Decode error %v is not a CorruptionError", err)
+		}
+		return
+	}
+	{
+		meta := ch.Meta()
+		for _, dir := range []iter.Direction{iter.Forward, iter.Backward} {
+			it := ch.Iterator(meta.MinT, meta.MaxT+1, dir, []string{"abc"})
+			prev, n := int64(0), 0
+			for it.Next() {
+				e := it.At()
+				if e.Timestamp < meta.MinT || e.Timestamp > meta.MaxT {
+					t.Fatalf("entry at %d outside [%d, %d]", e.Timestamp, meta.MinT, meta.MaxT)
+				}
+				if n > 0 && ((dir == iter.Forward && e.Timestamp < prev) || (dir == iter.Backward && e.Timestamp > prev)) {
+					t.Fatal("entries out of order")
+				}
+				prev = e.Timestamp
+				n++
+			}
+			if it.Err() == nil && int64(n) > meta.Entries {
+				t.Fatalf("%d entries, meta says %d", n, meta.Entries)
+			}
+		}
+		si := ch.SizeIterator(meta.MinT, meta.MaxT+1)
+		for si.Next() {
+			si.At()
+		}
+	}
+}

@@ -1,0 +1,226 @@
+package chunk
+
+import (
+	"sort"
+
+	"github.com/skaldlogs/skald/pkg/iter"
+)
+
+// IterStats counts the work an iterator did, for query statistics.
+type IterStats struct {
+	Blocks             int   // blocks overlapping the time range
+	BlocksFilterSkip   int   // of those, skipped by the token filter without decompressing
+	DecompressedBytes  int64 // uncompressed bytes of the columns decompressed
+	DecompressedLines  int64 // entries decoded from decompressed blocks
+	CompressedBytes    int64 // compressed bytes of the columns decompressed
+	DecompressedBlocks int
+}
+
+// EntryIterator yields the raw entries of one chunk in a time range. It implements
+// iter.EntryIterator with empty Labels and a zero StreamHash: the caller knows the stream and
+// wraps it. Entry strings share the decompressed block and stay valid after Next.
+type EntryIterator struct {
+	c        *Chunk
+	from     int64
+	through  int64
+	backward bool
+	needles  []string
+
+	blocks []int // indexes of the blocks still to read, in reading order
+	db     decodedBlock
+	i, end int // current entry index and the loop bound in db
+	cur    iter.Entry
+	err    error
+	stats  IterStats
+}
+
+// Iterator returns the entries with from <= ts < through in direction dir. Blocks whose token
+// filter proves that no line contains every one of requiredLiterals are skipped without being
+// decompressed; entries of blocks that are read are not filtered by requiredLiterals (the
+// pipeline does that), so the caller still applies its line filters.
+func (c *Chunk) Iterator(from, through int64, dir iter.Direction, requiredLiterals []string) *EntryIterator {
+	it := &EntryIterator{c: c, from: from, through: through, backward: dir == iter.Backward, needles: requiredLiterals}
+	it.blocks = c.overlapping(from, through)
+	it.stats.Blocks = len(it.blocks)
+	if it.backward {
+		for l, r := 0, len(it.blocks)-1; l < r; l, r = l+1, r-1 {
+			it.blocks[l], it.blocks[r] = it.blocks[r], it.blocks[l]
+		}
+	}
+	return it
+}
+
+// overlapping returns, in ascending order, the blocks with entries possibly in [from, through).
+func (c *Chunk) overlapping(from, through int64) []int {
+	var out []int
+	if from >= through {
+		return out
+	}
+	for i := range c.blocks {
+		if c.blocks[i].maxT >= from && c.blocks[i].minT < through {
+			out = append(out, i)
+		}
+	}
+	return out
+}
+
+// mayContain reports whether block b may hold a line containing all needles.
+func (c *Chunk) mayContain(b int, needles []string) bool {
+	for _, n := range needles {
+		if !filterMayContain(c.blocks[b].filter, n) {
+			return false
+		}
+	}
+	return true
+}
+
+// MayContain reports whether any block of the chunk overlapping [from, through) may hold a line
+// containing every needle. False is certain.
+func (c *Chunk) MayContain(from, through int64, needles []string) bool {
+	for _, b := range c.overlapping(from, through) {
+		if c.mayContain(b, needles) {
+			return true
+		}
+	}
+	return false
+}
+
+// nextBlock loads the next block that passes the filter; false when none is left or on error.
+func (it *EntryIterator) nextBlock() bool {
+	for len(it.blocks) > 0 {
+		b := it.blocks[0]
+		it.blocks = it.blocks[1:]
+		if !it.c.mayContain(b, it.needles) {
+			it.stats.BlocksFilterSkip++
+			continue
+		}
+		if err := it.c.loadTimes(b, &it.db); err != nil {
+			it.err = err
+			return false
+		}
+		if err := it.c.loadLines(b, &it.db); err != nil {
+			it.err = err
+			return false
+		}
+		m := &it.c.blocks[b]
+		it.stats.DecompressedBlocks++
+		it.stats.DecompressedLines += int64(m.entries)
+		it.stats.DecompressedBytes += int64(m.rawLen[0] + m.rawLen[1] + m.rawLen[2])
+		it.stats.CompressedBytes += int64(m.compLen[0] + m.compLen[1] + m.compLen[2])
+		lo, hi := timeWindow(it.db.ts, it.from, it.through)
+		if lo == hi {
+			continue
+		}
+		if it.backward {
+			it.i, it.end = hi, lo
+		} else {
+			it.i, it.end = lo-1, hi
+		}
+		return true
+	}
+	return false
+}
+
+// timeWindow returns the index range [lo, hi) of ts (sorted) inside [from, through).
+func timeWindow(ts []int64, from, through int64) (int, int) {
+	lo := sort.Search(len(ts), func(i int) bool { return ts[i] >= from })
+	hi := sort.Search(len(ts), func(i int) bool { return ts[i] >= through })
+	return lo, hi
+}
+
+// Next advances to the next entry.
+func (it *EntryIterator) Next() bool {
+	if it.err != nil {
+		return false
+	}
+	for {
+		if it.backward {
+			if it.i > it.end {
+				it.i--
+				break
+			}
+		} else if it.i+1 < it.end {
+			it.i++
+			break
+		}
+		if !it.nextBlock() {
+			return false
+		}
+	}
+	it.cur = iter.Entry{Timestamp: it.db.ts[it.i], Line: it.db.line(it.i), StructuredMetadata: it.db.entryMeta(it.i)}
+	return true
+}
+
+// At returns the current entry.
+func (it *EntryIterator) At() iter.Entry { return it.cur }
+
+// Labels is empty: a chunk does not know its stream's labels.
+func (it *EntryIterator) Labels() string { return "" }
+
+// StreamHash is zero: a chunk does not know its stream.
+func (it *EntryIterator) StreamHash() uint64 { return 0 }
+
+// Err returns the first error, a *CorruptionError for damaged blocks.
+func (it *EntryIterator) Err() error { return it.err }
+
+// Close releases nothing; it exists for the iterator protocol.
+func (it *EntryIterator) Close() error { return nil }
+
+// Stats returns the work done so far.
+func (it *EntryIterator) Stats() IterStats { return it.stats }
+
+// SizeIterator yields the timestamp and line length of each entry in a time range. It
+// decompresses only the timestamp column, so counts and byte sums read no line bytes.
+type SizeIterator struct {
+	c       *Chunk
+	from    int64
+	through int64
+	blocks  []int
+	db      decodedBlock
+	i, end  int
+	err     error
+	stats   IterStats
+}
+
+// SizeIterator returns the timestamps and line lengths of entries with from <= ts < through, in
+// ascending time order.
+func (c *Chunk) SizeIterator(from, through int64) *SizeIterator {
+	it := &SizeIterator{c: c, from: from, through: through, blocks: c.overlapping(from, through)}
+	it.stats.Blocks = len(it.blocks)
+	return it
+}
+
+// Next advances to the next entry.
+func (it *SizeIterator) Next() bool {
+	if it.err != nil {
+		return false
+	}
+	for it.i+1 >= it.end {
+		if len(it.blocks) == 0 {
+			return false
+		}
+		b := it.blocks[0]
+		it.blocks = it.blocks[1:]
+		if err := it.c.loadTimes(b, &it.db); err != nil {
+			it.err = err
+			return false
+		}
+		m := &it.c.blocks[b]
+		it.stats.DecompressedBlocks++
+		it.stats.DecompressedBytes += int64(m.rawLen[colTimes])
+		it.stats.CompressedBytes += int64(m.compLen[colTimes])
+		lo, hi := timeWindow(it.db.ts, it.from, it.through)
+		it.i, it.end = lo-1, hi
+	}
+	it.i++
+	return true
+}
+
+// At returns the current entry's timestamp and line length in bytes.
+func (it *SizeIterator) At() (ts int64, size int) { return it.db.ts[it.i], it.db.lens[it.i] }
+
+// Err returns the first error.
+func (it *SizeIterator) Err() error { return it.err }
+
+// Stats returns the work done so far.
+func (it *SizeIterator) Stats() IterStats { return it.stats }

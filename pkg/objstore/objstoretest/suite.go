@@ -298,28 +298,38 @@ func (s suite) overwrite(t *testing.T) {
 	}
 	s.put(t, key, versions[0])
 	defer s.del(t, key)
-	var wg sync.WaitGroup
-	done := make(chan struct{})
-	wg.Go(func() {
-		defer close(done)
+	done := make(chan error, 1)
+	go func() {
 		for i := 1; i < 12; i++ {
-			s.put(t, key, versions[i%len(versions)])
+			v := versions[i%len(versions)]
+			if err := s.bkt.Upload(ctx(t), key, bytes.NewReader(v), int64(len(v))); err != nil {
+				done <- err
+				return
+			}
 		}
-	})
+		done <- nil
+	}()
 	reads := 0
-	for stop := false; !stop; {
+	for {
+		var werr error
+		finished := false
 		select {
-		case <-done:
-			stop = true
+		case werr = <-done:
+			finished = true
 		default:
 		}
-		got := s.get(t, key)
+		if werr != nil {
+			t.Fatalf("overwrite: %v", werr)
+		}
+		got := s.get(t, key) // a Fatal here leaves the writer to finish on its own: it only uploads
 		reads++
 		if len(got) != 64<<10 || !bytes.Equal(got, bytes.Repeat(got[:1], len(got))) {
 			t.Fatalf("read a torn object: %d bytes, first %q", len(got), got[:min(len(got), 1)])
 		}
+		if finished {
+			break
+		}
 	}
-	wg.Wait()
 	if got := s.get(t, key); !bytes.Equal(got, versions[11%len(versions)]) {
 		t.Errorf("final version starts %q", got[:1])
 	}

@@ -15,7 +15,7 @@ const DefaultBlockSize = 256 << 10
 type Options struct {
 	Codec             Codec
 	BlockSize         int // target uncompressed bytes per block (line + metadata bytes)
-	FilterBitsPerGram int // Bloom filter bits per distinct trigram of a block
+	FilterBitsPerGram int // Bloom filter bits per distinct 4-gram of a block
 }
 
 // DefaultOptions returns the options a zero Options means.

@@ -132,8 +132,8 @@ func TestEmptyAndTinyChunks(t *testing.T) {
 		t.Fatal(err)
 	}
 	sameEntries(t, got, es)
-	// Lines shorter than a trigram never let a needle of 3+ bytes through, but short needles pass.
-	if ch.MayContain(0, 10, []string{"abc"}) || !ch.MayContain(0, 10, []string{"ab"}) {
+	// Lines shorter than a gram never let a needle of 4+ bytes through, but short needles pass.
+	if ch.MayContain(0, 10, []string{"abcd"}) || !ch.MayContain(0, 10, []string{"abc"}) {
 		t.Fatal("short-line filter answers wrong")
 	}
 }

@@ -8,8 +8,8 @@
 //   - structured metadata, apart, so a line scan never decompresses it when a block has none.
 //
 // Every block has a directory entry with its min/max timestamp, entry count, sizes, a CRC32C per
-// column and a token filter: a Bloom filter over the distinct trigrams of its lines. A literal
-// needle (|= "needle", at least 3 bytes) whose trigrams are not all in a block's filter cannot
+// column and a token filter: a Bloom filter over the distinct 4-grams of its lines. A literal
+// needle (|= "needle", at least 4 bytes) whose 4-grams are not all in a block's filter cannot
 // occur in that block, so the block is skipped without decompressing it; the check never gives
 // a false negative for any substring.
 //

@@ -2,25 +2,31 @@ package chunk
 
 import "encoding/binary"
 
-// The token filter of a block is a Bloom filter over the distinct trigrams (3-byte windows) of
-// its lines. Any literal needle of at least 3 bytes that occurs in a line has all its trigrams in
-// that line, so a block whose filter misses one trigram of the needle cannot contain it: the
+// The token filter of a block is a Bloom filter over the distinct 4-grams (4-byte windows) of
+// its lines. Any literal needle of at least 4 bytes that occurs in a line has all its 4-grams in
+// that line, so a block whose filter misses one 4-gram of the needle cannot contain it: the
 // check has no false negatives for every substring, not just for whole words. Needles shorter
-// than 3 bytes cannot be checked and always pass. Trigrams never span two lines.
+// than 4 bytes cannot be checked and always pass. Grams never span two lines.
+//
+// Why 4-grams: trigrams saturate on hex-heavy logs (trace IDs cover all 4096 hex trigrams in one
+// block), so a hex needle skipped only half the blocks in chunk_bench_test.go; 4-grams skip
+// nearly all. Each 4-gram is first reduced to a 24-bit key by a multiplicative hash so distinct
+// keys can be collected in a 2 MiB bitmap (the Bloom filter is sized by their count); the query
+// reduces the needle's 4-grams the same way, so key collisions only add false positives.
 
 const (
-	gramLen = 3
-	// filterHashes is the number of probes per trigram. With filterBitsPerGram bits per distinct
-	// trigram, 2 probes give a per-trigram false positive rate near 11%; a needle of n bytes tests
-	// n-2 trigrams, so a 10-byte needle that is absent passes a block with p ≈ 0.11^8 (if its
-	// trigrams were independent), which keeps the filter at ~5 bits per distinct trigram.
+	gramLen = 4
+	// filterHashes is the number of probes per gram. With 3 bits per distinct gram, 2 probes
+	// give a per-gram false positive rate near 24%; a needle of n bytes tests n-3 grams, so a
+	// 10-byte needle that is absent passes a block with p ≈ 0.24^7 ≈ 5e-5 (if its grams were
+	// independent), which keeps the filter small.
 	filterHashes = 2
 	// DefaultFilterBitsPerGram sizes block filters (see filterHashes).
-	DefaultFilterBitsPerGram = 5
+	DefaultFilterBitsPerGram = 3
 )
 
-// gramSet collects the distinct trigrams of one block. A trigram is 24 bits, so membership is a
-// 2 MiB bitmap, and the list of set trigrams both feeds the Bloom filter and clears the bitmap
+// gramSet collects the distinct 24-bit keys of the 4-grams of one block: membership is a 2 MiB
+// bitmap, and the list of set keys both feeds the Bloom filter and clears the bitmap
 // for the next block without touching all of it.
 type gramSet struct {
 	seen []uint64 // 1<<24 bits, allocated on first use
@@ -35,9 +41,10 @@ func (g *gramSet) addLine(line string) {
 		g.seen = make([]uint64, (1<<24)/64)
 	}
 	seen := g.seen
-	v := uint32(line[0])<<8 | uint32(line[1])
-	for i := 2; i < len(line); i++ {
-		v = (v<<8 | uint32(line[i])) & 0xffffff
+	x := uint32(line[0])<<16 | uint32(line[1])<<8 | uint32(line[2])
+	for i := 3; i < len(line); i++ {
+		x = x<<8 | uint32(line[i])
+		v := gramKey(x)
 		w, m := v>>6, uint64(1)<<(v&63)
 		if seen[w]&m == 0 {
 			seen[w] |= m
@@ -54,7 +61,7 @@ func (g *gramSet) reset() {
 }
 
 // buildFilter returns the Bloom filter bytes (a multiple of 8, little-endian uint64 words) for the
-// collected trigrams; empty when there are none.
+// collected grams; empty when there are none.
 func (g *gramSet) buildFilter(bitsPerGram int) []byte {
 	if len(g.list) == 0 {
 		return nil
@@ -75,7 +82,10 @@ func (g *gramSet) buildFilter(bitsPerGram int) []byte {
 	return out
 }
 
-// gramHashes derives the two probe hashes of a trigram from one 64-bit multiplicative mix.
+// gramKey reduces a 4-gram to 24 bits (the top bits of a multiplicative hash mix best).
+func gramKey(x uint32) uint32 { return (x * 0x9E3779B1) >> 8 }
+
+// gramHashes derives the two probe hashes of a gram key from one 64-bit multiplicative mix.
 func gramHashes(v uint32) (uint32, uint32) {
 	h := uint64(v) * 0x9E3779B97F4A7C15
 	h ^= h >> 29
@@ -96,17 +106,17 @@ func filterMayContain(f []byte, needle string) bool {
 		return true
 	}
 	if len(f) == 0 {
-		// No trigram was recorded: every line was shorter than 3 bytes.
+		// No gram was recorded: every line was shorter than gramLen bytes.
 		return false
 	}
 	m := uint64(len(f) * 8)
 	test := func(bit uint64) bool {
 		return f[bit>>3]&(1<<(bit&7)) != 0
 	}
-	v := uint32(needle[0])<<8 | uint32(needle[1])
-	for i := 2; i < len(needle); i++ {
-		v = (v<<8 | uint32(needle[i])) & 0xffffff
-		h1, h2 := gramHashes(v)
+	x := uint32(needle[0])<<16 | uint32(needle[1])<<8 | uint32(needle[2])
+	for i := 3; i < len(needle); i++ {
+		x = x<<8 | uint32(needle[i])
+		h1, h2 := gramHashes(gramKey(x))
 		if !test(reduce(h1, m)) || !test(reduce(h2, m)) {
 			return false
 		}

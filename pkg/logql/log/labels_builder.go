@@ -3,6 +3,7 @@ package log
 import (
 	"slices"
 	"strings"
+	"unsafe"
 
 	"github.com/cespare/xxhash/v2"
 
@@ -54,6 +55,8 @@ type LabelsBuilder struct {
 	// scratch buffers for building results
 	buf   labels.Labels
 	cache map[uint64]*labelsResult
+	// arena holds the bytes of label values parsed from the current entry (see internValue).
+	arena []byte
 }
 
 // NewLabelsBuilder returns a builder for a stream with the given (sorted) labels.
@@ -70,6 +73,7 @@ func (b *LabelsBuilder) Reset(sm labels.Labels) {
 	}
 	b.del = b.del[:0]
 	b.err, b.errDetails = "", ""
+	b.arena = b.arena[:0]
 	b.add[StructuredMetadataCategory] = append(b.add[StructuredMetadataCategory], sm...)
 }
 
@@ -162,20 +166,12 @@ func removeLabel(ls []labels.Label, name string) []labels.Label {
 	return ls
 }
 
-// SetErr records a pipeline error (one of the Err* values). The first error wins, as in Loki:
-// stages after a failing stage keep the original cause.
-func (b *LabelsBuilder) SetErr(err string) {
-	if b.err == "" {
-		b.err = err
-	}
-}
+// SetErr records a pipeline error (one of the Err* values), replacing any earlier one as Loki
+// does.
+func (b *LabelsBuilder) SetErr(err string) { b.err = err }
 
 // SetErrorDetails records the human-readable cause of the error.
-func (b *LabelsBuilder) SetErrorDetails(d string) {
-	if b.errDetails == "" {
-		b.errDetails = d
-	}
-}
+func (b *LabelsBuilder) SetErrorDetails(d string) { b.errDetails = d }
 
 // HasErr reports whether a stage failed on this entry.
 func (b *LabelsBuilder) HasErr() bool { return b.err != "" }
@@ -237,47 +233,31 @@ func (b *LabelsBuilder) LabelsResult() LabelsResult {
 	if b.unchanged() {
 		return b.baseResult
 	}
-	return b.build(nil, false)
+	return b.build(nil)
 }
 
-// build assembles the result, keeping only the names in keep (or dropping them when without).
-// keep == nil && !without means all labels.
-func (b *LabelsBuilder) build(names []string, grouped bool) *labelsResult {
+// build assembles the result from the labels for which want returns true (nil: all).
+func (b *LabelsBuilder) build(want func(name string) bool) *labelsResult {
 	buf := b.buf[:0]
-	want := func(n string) bool {
-		return !grouped || slices.Contains(names, n)
-	}
-	nStream := 0
-	for _, l := range b.base {
-		if b.overridden(l.Name) || !want(l.Name) {
-			continue
-		}
-		buf = append(buf, l)
-		nStream++
-	}
+	keep := func(n string) bool { return want == nil || want(n) }
 	// categories are contiguous in buf: stream, metadata, parsed
 	var bounds [numCategories + 1]int
-	bounds[1] = nStream
-	for c := range b.add {
-		if Category(c) == StreamCategory {
-			for _, l := range b.add[c] {
-				if want(l.Name) {
-					buf = append(buf, l)
-				}
-			}
-			bounds[1] = len(buf)
-			continue
+	for _, l := range b.base {
+		if !b.overridden(l.Name) && keep(l.Name) {
+			buf = append(buf, l)
 		}
+	}
+	for c := range b.add {
 		for _, l := range b.add[c] {
-			if want(l.Name) {
+			if keep(l.Name) {
 				buf = append(buf, l)
 			}
 		}
 		if Category(c) == ParsedCategory {
-			if b.err != "" && want(ErrorLabel) {
+			if b.err != "" && keep(ErrorLabel) {
 				buf = append(buf, labels.Label{Name: ErrorLabel, Value: b.err})
 			}
-			if b.errDetails != "" && want(ErrorDetailsLabel) {
+			if b.errDetails != "" && keep(ErrorDetailsLabel) {
 				buf = append(buf, labels.Label{Name: ErrorDetailsLabel, Value: b.errDetails})
 			}
 		}
@@ -291,7 +271,11 @@ func (b *LabelsBuilder) build(names []string, grouped bool) *labelsResult {
 	if r, ok := b.cache[h]; ok && r.sameAs(buf, bounds) {
 		return r
 	}
-	own := slices.Clone(buf)
+	// Values may point into the per-entry arena: the cached result must own its strings.
+	own := make(labels.Labels, len(buf))
+	for i, l := range buf {
+		own[i] = labels.Label{Name: strings.Clone(l.Name), Value: strings.Clone(l.Value)}
+	}
 	st, sm, pa := own[bounds[0]:bounds[1]], own[bounds[1]:bounds[2]], own[bounds[2]:bounds[3]]
 	merged := slices.Clone(own)
 	slices.SortStableFunc(merged, cmpLabel)
@@ -301,6 +285,23 @@ func (b *LabelsBuilder) build(names []string, grouped bool) *labelsResult {
 	}
 	b.cache[h] = r
 	return r
+}
+
+// GroupedLabels returns the entry's labels reduced by a by/without grouping (nil: all). An
+// entry with an error keeps all its labels so that the error reaches the engine.
+func (b *LabelsBuilder) GroupedLabels(g *Grouping, alsoDrop string) LabelsResult {
+	if b.err != "" || (g == nil && alsoDrop == "") {
+		return b.LabelsResult()
+	}
+	if g == nil || g.Without {
+		return b.build(func(n string) bool {
+			if n == alsoDrop {
+				return false
+			}
+			return g == nil || !slices.Contains(g.Groups, n)
+		})
+	}
+	return b.build(func(n string) bool { return slices.Contains(g.Groups, n) })
 }
 
 func cmpLabel(a, b labels.Label) int { return strings.Compare(a.Name, b.Name) }
@@ -319,4 +320,36 @@ func hashCategorised(buf labels.Labels, bounds [numCategories + 1]int) uint64 {
 		_, _ = d.Write([]byte{0xfe})
 	}
 	return d.Sum64()
+}
+
+// internValue returns v as a string that stays valid until the next Reset, without a heap
+// allocation in the steady state: the bytes are copied into a per-entry arena. Results that
+// outlive the entry (cached LabelsResults) copy their strings.
+func (b *LabelsBuilder) internValue(v []byte) string {
+	if len(v) == 0 {
+		return ""
+	}
+	if cap(b.arena)-len(b.arena) < len(v) {
+		// Start a new block rather than growing: strings already handed out keep pointing at
+		// the old block, which stays alive while they are referenced.
+		b.arena = make([]byte, 0, max(4096, 2*len(v), cap(b.arena)))
+	}
+	start := len(b.arena)
+	b.arena = append(b.arena, v...)
+	return unsafe.String(&b.arena[start], len(v))
+}
+
+// getWithCategory is Get plus the origin of the value.
+func (b *LabelsBuilder) getWithCategory(name string) (string, Category, bool) {
+	for c := numCategories - 1; c >= 0; c-- {
+		for _, l := range b.add[c] {
+			if l.Name == name {
+				return l.Value, c, true
+			}
+		}
+	}
+	if v, ok := b.Get(name); ok {
+		return v, StreamCategory, true
+	}
+	return "", 0, false
 }

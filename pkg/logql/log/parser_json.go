@@ -1,0 +1,169 @@
+package log
+
+const maxInternedKeys = 4096
+
+// keyInterner maps the bytes of a parsed key to its final label name (sanitised, with the
+// "_extracted" suffix when it clashes with a stream label). Lookups with a []byte key do not
+// allocate, so steady-state parsing reuses the names it built for earlier lines.
+type keyInterner struct {
+	m map[string]string
+}
+
+func (k *keyInterner) get(raw []byte, build func() string) string {
+	if s, ok := k.m[string(raw)]; ok {
+		return s
+	}
+	s := build()
+	if k.m == nil {
+		k.m = map[string]string{}
+	}
+	if len(k.m) < maxInternedKeys {
+		k.m[string(raw)] = s
+	}
+	return s
+}
+
+// jsonParser is `| json`: every scalar field of the object becomes a label, nested objects
+// flattened with '_' (`{"a":{"b":1}}` gives a_b="1"). Arrays and nulls are skipped, as Loki
+// does.
+type jsonParser struct {
+	prefix []byte
+	keyBuf []byte
+	valBuf []byte
+	keys   keyInterner
+}
+
+// NewJSONParser returns the `| json` stage.
+func NewJSONParser() Stage { return &jsonParser{} }
+
+func (j *jsonParser) forStream() Stage { return &jsonParser{} }
+
+func (j *jsonParser) Process(_ int64, line []byte, lbs *LabelsBuilder) ([]byte, bool) {
+	j.prefix = j.prefix[:0]
+	i := skipWS(line, 0)
+	if i >= len(line) || line[i] != '{' {
+		lbs.SetErr(ErrJSON)
+		lbs.SetErrorDetails(errJSONMalformedObject.Error())
+		return line, true
+	}
+	if _, err := j.parseObject(line, i, lbs, 0); err != nil {
+		lbs.SetErr(ErrJSON)
+		lbs.SetErrorDetails(err.Error())
+	}
+	return line, true
+}
+
+// parseObject parses the object at data[i] == '{', setting labels under the current prefix.
+func (j *jsonParser) parseObject(data []byte, i int, lbs *LabelsBuilder, depth int) (int, error) {
+	if depth > maxJSONDepth {
+		return 0, errJSONTooDeep
+	}
+	i++
+	for {
+		i = skipWS(data, i)
+		if i >= len(data) {
+			return 0, errJSONMalformedObject
+		}
+		if data[i] == '}' {
+			return i + 1, nil
+		}
+		if data[i] != '"' {
+			return 0, errJSONMalformedObject
+		}
+		kEnd, kEsc, err := scanString(data, i)
+		if err != nil {
+			return 0, err
+		}
+		key := data[i+1 : kEnd-1]
+		if kEsc {
+			j.keyBuf, err = appendUnescaped(j.keyBuf[:0], key)
+			if err != nil {
+				return 0, err
+			}
+			key = j.keyBuf
+		}
+		i = skipWS(data, kEnd)
+		if i >= len(data) || data[i] != ':' {
+			return 0, errJSONMalformed
+		}
+		i = skipWS(data, i+1)
+		if i >= len(data) {
+			return 0, errJSONMalformed
+		}
+		switch data[i] {
+		case '{':
+			n := len(j.prefix)
+			if n > 0 {
+				j.prefix = append(j.prefix, '_')
+			}
+			j.prefix = appendSanitized(j.prefix, key)
+			if len(j.prefix) == n+1 && n > 0 {
+				j.prefix = j.prefix[:n] // the key sanitised to nothing: no separator either
+			}
+			i, err = j.parseObject(data, i, lbs, depth+1)
+			j.prefix = j.prefix[:n]
+			if err != nil {
+				return 0, err
+			}
+		default:
+			end, typ, err := scanValue(data, i, depth)
+			if err != nil {
+				return 0, err
+			}
+			switch typ {
+			case jsonString, jsonNumber, jsonBool:
+				j.setLabel(key, data[i:end], typ, lbs)
+			}
+			i = end
+		}
+		i = skipWS(data, i)
+		if i >= len(data) {
+			return 0, errJSONMalformedObject
+		}
+		switch data[i] {
+		case ',':
+			i++
+		case '}':
+			return i + 1, nil
+		default:
+			return 0, errJSONMalformedObject
+		}
+	}
+}
+
+func (j *jsonParser) setLabel(key, raw []byte, typ jsonType, lbs *LabelsBuilder) {
+	n := len(j.prefix)
+	if n > 0 {
+		j.prefix = append(j.prefix, '_')
+	}
+	j.prefix = appendSanitized(j.prefix, key)
+	full := j.prefix
+	name := j.keys.get(full, func() string { return parsedName(string(full), lbs) })
+	j.prefix = j.prefix[:n]
+	lbs.Set(ParsedCategory, name, j.value(raw, typ, lbs))
+}
+
+// parsedName finalises a sanitised key: '_' before a leading digit, and the "_extracted"
+// suffix when a stream label has the same name.
+func parsedName(s string, lbs *LabelsBuilder) string {
+	if len(s) > 0 && s[0] >= '0' && s[0] <= '9' {
+		s = "_" + s
+	}
+	if lbs.BaseHas(s) {
+		s += duplicateSuffix
+	}
+	return s
+}
+
+func (j *jsonParser) value(raw []byte, typ jsonType, lbs *LabelsBuilder) string {
+	if typ != jsonString {
+		return lbs.internValue(raw)
+	}
+	s := raw[1 : len(raw)-1]
+	var err error
+	j.valBuf, err = appendUnescaped(j.valBuf[:0], s)
+	if err != nil || !validUTF8Value(j.valBuf) {
+		return ""
+	}
+	return lbs.internValue(j.valBuf)
+}

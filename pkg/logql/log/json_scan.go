@@ -10,13 +10,13 @@ import (
 // line allocates nothing. Its error texts are the ones Loki reports in __error_details__.
 var (
 	errJSONMalformedObject = errors.New("Value looks like object, but can't find closing '}' symbol") //nolint:staticcheck // Loki's text
-	errJSONMalformed       = errors.New("Malformed JSON error")                                      //nolint:staticcheck // Loki's text
-	errJSONMalformedString = errors.New("Value is string, but can't find closing '\"' symbol")       //nolint:staticcheck // Loki's text
-	errJSONMalformedArray  = errors.New("Value is array, but can't find closing ']' symbol")         //nolint:staticcheck // Loki's text
-	errJSONUnknownValue    = errors.New("Unknown value type")                                        //nolint:staticcheck // Loki's text
+	errJSONMalformed       = errors.New("Malformed JSON error")                                       //nolint:staticcheck // Loki's text
+	errJSONMalformedString = errors.New("Value is string, but can't find closing '\"' symbol")        //nolint:staticcheck // Loki's text
+	errJSONMalformedArray  = errors.New("Value is array, but can't find closing ']' symbol")          //nolint:staticcheck // Loki's text
+	errJSONUnknownValue    = errors.New("Unknown value type")                                         //nolint:staticcheck // Loki's text
 	errJSONMalformedValue  = errors.New("Value looks like Number/Boolean/None, but can't find its end: ',' or '}' symbol")
 	errJSONBadEscape       = errors.New("Encountered an invalid escape sequence in a string") //nolint:staticcheck // Loki's text
-	errJSONTooDeep         = errors.New("Malformed JSON error: nesting too deep")              //nolint:staticcheck // guards the stack
+	errJSONTooDeep         = errors.New("Malformed JSON error: nesting too deep")             //nolint:staticcheck // guards the stack
 )
 
 // maxJSONDepth bounds recursion so that hostile input cannot exhaust the stack.
@@ -242,7 +242,9 @@ func appendSanitized(dst, key []byte) []byte {
 	return dst
 }
 
-func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f' }
+func isSpace(c byte) bool {
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f'
+}
 
 // SanitizeLabelKey maps a parsed key to a valid label name the way parsers do: spaces trimmed,
 // invalid characters replaced by '_', and a leading digit prefixed with '_'.

@@ -122,7 +122,7 @@ func TestDescMatchesStatic(t *testing.T) {
 	var members []*ringpb.Member
 	var static []InstanceDesc
 	for i, id := range []string{"a", "b", "c", "d", "e"} {
-		toks := []uint32{uint32(i) * 1000, uint32(i)*1000 + 1 << 30, uint32(i)*7 + 3<<30}
+		toks := []uint32{uint32(i) * 1000, uint32(i)*1000 + 1<<30, uint32(i)*7 + 3<<30}
 		members = append(members, member(id, ringpb.State_ACTIVE, 0, toks...))
 		static = append(static, InstanceDesc{ID: id, Tokens: toks})
 	}

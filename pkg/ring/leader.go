@@ -91,6 +91,7 @@ func (n *Node) ensureServer(ctx context.Context, r *raft.Raft, p *ringpb.Peer, v
 			if err := r.RemoveServer(id, 0, n.timeout(ctx)).Error(); err != nil {
 				return fmt.Errorf("remove raft server %s: %w", p.Id, err)
 			}
+			n.metrics.membership.WithLabelValues("remove").Inc()
 			break
 		}
 		if s.Suffrage == raft.Voter || !voter {
@@ -99,14 +100,17 @@ func (n *Node) ensureServer(ctx context.Context, r *raft.Raft, p *ringpb.Peer, v
 		break // a non-voter that should vote: AddVoter promotes it
 	}
 	var fut raft.IndexFuture
+	op := "add_voter"
 	if voter {
 		fut = r.AddVoter(id, addr, 0, n.timeout(ctx))
 	} else {
+		op = "add_nonvoter"
 		fut = r.AddNonvoter(id, addr, 0, n.timeout(ctx))
 	}
 	if err := fut.Error(); err != nil {
 		return fmt.Errorf("add raft server %s: %w", p.Id, err)
 	}
+	n.metrics.membership.WithLabelValues(op).Inc()
 	n.logger.Info("added raft server", "peer", p.Id, "voter", voter)
 	return nil
 }
@@ -133,6 +137,7 @@ func (n *Node) localRemove(ctx context.Context, id string) (*ringpb.RemoveRespon
 			if err := r.RemoveServer(s.ID, 0, n.timeout(ctx)).Error(); err != nil {
 				return nil, fmt.Errorf("remove raft server %s: %w", id, err)
 			}
+			n.metrics.membership.WithLabelValues("remove").Inc()
 			n.logger.Info("removed raft server", "peer", id)
 			return &ringpb.RemoveResponse{Removed: true}, nil
 		}

@@ -25,6 +25,9 @@ func (n *Node) register(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	if err := n.waitLocal(ctx, func(m *ringpb.Member) bool { return m != nil }); err != nil {
+		return err
+	}
 	n.lifeMu.Lock()
 	n.registered = true
 	want := n.wantState
@@ -63,7 +66,26 @@ func (n *Node) SetState(ctx context.Context, s State) error {
 		// Forgotten meanwhile: the next heartbeat re-registers and then restores s.
 		return fmt.Errorf("set state %s: member %s not in the ring", s, n.cfg.ID)
 	}
-	return nil
+	// Committed on the leader; wait until this member applied it too, so Ready and the local
+	// ReadRing agree with what the caller just asked for.
+	return n.waitLocal(ctx, func(m *ringpb.Member) bool { return m != nil && State(m.State) == s })
+}
+
+// waitLocal waits until this node's own ring entry satisfies cond in its local state.
+func (n *Node) waitLocal(ctx context.Context, cond func(*ringpb.Member) bool) error {
+	for {
+		ch := n.bcast.Wait()
+		if cond(memberOf(n.view.Load().state, n.cfg.ID)) {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("wait for local ring state: %w", ctx.Err())
+		case <-n.done:
+			return ErrClosed
+		case <-ch:
+		}
+	}
 }
 
 // Leave stops heartbeats and removes this member (and its tokens) from the ring. The member

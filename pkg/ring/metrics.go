@@ -10,6 +10,7 @@ type nodeMetrics struct {
 	leaderChanges   prometheus.Counter
 	heartbeatErrors prometheus.Counter
 	applies         *prometheus.CounterVec
+	membership      *prometheus.CounterVec
 	applyDuration   prometheus.Histogram
 }
 
@@ -27,6 +28,10 @@ func newNodeMetrics(n *Node, reg prometheus.Registerer) *nodeMetrics {
 			Name: "skald_ring_raft_applies_total",
 			Help: "Ring commands applied by this member while it was the Raft leader, by result.",
 		}, []string{"result"}),
+		membership: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "skald_ring_raft_membership_changes_total",
+			Help: "Raft configuration changes made by this member as leader, by op (add_voter, add_nonvoter, remove).",
+		}, []string{"op"}),
 		applyDuration: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name:    "skald_ring_raft_apply_duration_seconds",
 			Help:    "Time to commit a ring command on the leader.",
@@ -50,7 +55,7 @@ func newNodeMetrics(n *Node, reg prometheus.Registerer) *nodeMetrics {
 		Name: "skald_ring_raft_applied_index",
 		Help: "Raft index of the last ring command applied by this member.",
 	}, func() float64 { return float64(n.view.Load().state.Index) })
-	reg.MustRegister(m.leaderChanges, m.heartbeatErrors, m.applies, m.applyDuration, raftState, lastIndex,
+	reg.MustRegister(m.leaderChanges, m.heartbeatErrors, m.applies, m.membership, m.applyDuration, raftState, lastIndex,
 		newMembersCollector("skald_ring_members", func() *desc { return n.view.Load().desc }))
 	return m
 }

@@ -251,7 +251,12 @@ func (n *Node) observe(r *raft.Raft, end chan struct{}) {
 // Close stops heartbeats, hands leadership to another voter when this node leads, and shuts the
 // Raft node down. It does not leave the ring: call SetState(Leaving) and Leave first for a
 // graceful shutdown.
-func (n *Node) Close() error {
+func (n *Node) Close() error { return n.shutdown(true) }
+
+// Kill stops the node as a killed process would: no leadership transfer. For fault tests.
+func (n *Node) Kill() error { return n.shutdown(false) }
+
+func (n *Node) shutdown(transfer bool) error {
 	n.lifeMu.Lock()
 	if n.closed {
 		n.lifeMu.Unlock()
@@ -265,7 +270,7 @@ func (n *Node) Close() error {
 
 	var errs []error
 	if r := n.raft.Load(); r != nil {
-		if r.State() == raft.Leader && n.otherVoters(r) {
+		if transfer && r.State() == raft.Leader && n.otherVoters(r) {
 			if err := r.LeadershipTransfer().Error(); err != nil {
 				n.logger.Debug("leadership transfer", "err", err)
 			}
@@ -363,3 +368,12 @@ func (n *Node) GetAllHealthy(op Operation) (ReplicationSet, error) {
 func (n *Node) ReplicationFactor() int { return n.cfg.ReplicationFactor }
 
 var _ ReadRing = (*Node)(nil)
+
+// RaftStats returns hashicorp/raft's statistics (state, term, indexes, configuration), or nil
+// before Start.
+func (n *Node) RaftStats() map[string]string {
+	if r := n.raft.Load(); r != nil {
+		return r.Stats()
+	}
+	return nil
+}

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"google.golang.org/grpc"
 
 	"github.com/skaldlogs/skald/pkg/ring"
@@ -50,7 +51,9 @@ type Member struct {
 	ID, Addr, RaftAddr, Dir string
 	Voter                   bool
 	Node                    *ring.Node
-	srv                     *grpc.Server
+	// Registry holds the metrics of the member's current node.
+	Registry *prometheus.Registry
+	srv      *grpc.Server
 }
 
 // Cluster is a set of ring members. Its methods call t.Fatal on errors and are not safe for
@@ -145,14 +148,15 @@ func (c *Cluster) Config(m *Member) ring.Config {
 func (c *Cluster) start(m *Member, glis, rlis net.Listener) error {
 	cfg := c.Config(m)
 	cfg.RaftListener = rlis
-	node, err := ring.NewNode(cfg, c.opts.Logger.With("test_member", m.ID), nil)
+	reg := prometheus.NewRegistry()
+	node, err := ring.NewNode(cfg, c.opts.Logger.With("test_member", m.ID), reg)
 	if err != nil {
 		return err
 	}
 	srv := grpc.NewServer()
 	node.RegisterService(srv)
 	go func() { _ = srv.Serve(glis) }()
-	m.Node, m.srv = node, srv
+	m.Node, m.srv, m.Registry = node, srv, reg
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	if err := node.Start(ctx); err != nil {
@@ -169,12 +173,21 @@ func (c *Cluster) activate(m *Member) {
 	}
 }
 
-// Stop closes m's node and gRPC server, as a crash would (no leave).
-func (c *Cluster) Stop(m *Member) {
+// Stop closes m's node (handing over leadership) and its gRPC server, without leaving the ring.
+func (c *Cluster) Stop(m *Member) { c.stop(m, false) }
+
+// Kill stops m as a killed process: no leadership transfer, no leave.
+func (c *Cluster) Kill(m *Member) { c.stop(m, true) }
+
+func (c *Cluster) stop(m *Member, kill bool) {
 	if m.Node == nil {
 		return
 	}
-	if err := m.Node.Close(); err != nil {
+	closeNode := m.Node.Close
+	if kill {
+		closeNode = m.Node.Kill
+	}
+	if err := closeNode(); err != nil {
 		c.t.Errorf("close %s: %v", m.ID, err)
 	}
 	m.srv.Stop()

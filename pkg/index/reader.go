@@ -5,12 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"unsafe"
 
 	"github.com/skaldlogs/skald/pkg/labels"
 )
 
 // Reader answers lookups on one segment. It is immutable after Open and safe for concurrent use.
-// It keeps a reference to the data passed to Open, which must not be modified afterwards.
+// It keeps its own copy of the segment: the strings it returns (label names and values, chunk
+// keys) are substrings of that copy, so no lookup allocates per string.
 type Reader struct {
 	symbols  []string // substrings of one string copied from the file
 	series   []seriesEntry
@@ -53,6 +55,13 @@ type postingsList struct {
 // Open checks data's framing and checksums and decodes what lookups need; chunk refs and
 // postings lists are decoded on demand. Errors are *CorruptionError.
 func Open(data []byte) (*Reader, error) {
+	// One private, immutable copy: the caller may reuse data, and every string handed out
+	// (symbols, chunk keys) can point into it without a copy of its own. The byte view below is
+	// only ever read.
+	if len(data) > 0 {
+		own := string(data)
+		data = unsafe.Slice(unsafe.StringData(own), len(own))
+	}
 	if len(data) < headerLen+footerLen {
 		return nil, &CorruptionError{Section: "file", Offset: 0, Err: fmt.Errorf("%d bytes: too short", len(data))}
 	}
@@ -117,8 +126,6 @@ func Open(data []byte) (*Reader, error) {
 func (r *Reader) readSymbols(b []byte, off int64) error {
 	d := decbuf{b: b, base: off, sec: secSymbols}
 	n := d.count(1)
-	// One copy of the section so that symbols do not pin (or alias) the caller's buffer.
-	all := string(b)
 	r.symbols = make([]string, 0, n)
 	for i := 0; i < n && d.err == nil; i++ {
 		ln := d.uvarint()
@@ -127,7 +134,10 @@ func (r *Reader) readSymbols(b []byte, off int64) error {
 		if d.err != nil {
 			break
 		}
-		s := all[start:d.pos]
+		s := ""
+		if ln > 0 {
+			s = unsafe.String(&b[start], d.pos-start)
+		}
 		if i > 0 && s <= r.symbols[i-1] {
 			d.failf("symbol %d out of order", i)
 			break
@@ -264,8 +274,12 @@ func (r *Reader) list(p postingsList, dst []uint32) ([]uint32, error) {
 
 // chunksOf decodes the chunk refs of series s that overlap [from, through].
 func (r *Reader) chunksOf(s *seriesEntry, from, through int64) ([]ChunkRef, error) {
+	return r.appendChunks(make([]ChunkRef, 0, s.nchunks), s, from, through)
+}
+
+// appendChunks appends the chunk refs of series s that overlap [from, through] to out.
+func (r *Reader) appendChunks(out []ChunkRef, s *seriesEntry, from, through int64) ([]ChunkRef, error) {
 	d := decbuf{b: r.chunks, pos: int(s.coff), base: r.chunkOff, sec: secChunks}
-	out := make([]ChunkRef, 0, s.nchunks)
 	prev := s.minT
 	for i := uint32(0); i < s.nchunks && d.err == nil; i++ {
 		var c ChunkRef
@@ -283,23 +297,27 @@ func (r *Reader) chunksOf(s *seriesEntry, from, through int64) ([]ChunkRef, erro
 			d.failf("chunk %d: time span overflows", i)
 			break
 		}
+		if len(key) == 0 {
+			d.failf("chunk %d: empty key", i)
+			break
+		}
 		c.Through = c.From + int64(span)
 		if !c.Overlaps(from, through) {
 			continue
 		}
-		c.Key = string(key)
+		c.Key = unsafe.String(&key[0], len(key))
 		out = append(out, c)
 	}
 	return out, d.err
 }
 
-func (r *Reader) labelsOf(s *seriesEntry) labels.Labels {
+// appendLabels appends the labels of series s to dst.
+func (r *Reader) appendLabels(dst []labels.Label, s *seriesEntry) []labels.Label {
 	refs := r.lrefs[s.lstart : s.lstart+2*s.nlabels]
-	ls := make(labels.Labels, s.nlabels)
-	for i := range ls {
-		ls[i] = labels.Label{Name: r.symbols[refs[2*i]], Value: r.symbols[refs[2*i+1]]}
+	for i := 0; i < len(refs); i += 2 {
+		dst = append(dst, labels.Label{Name: r.symbols[refs[i]], Value: r.symbols[refs[i+1]]})
 	}
-	return ls
+	return dst
 }
 
 // NumSeries returns the number of series in the segment.

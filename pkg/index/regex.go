@@ -13,12 +13,15 @@ const maxLiteralSet = 256
 
 // regexPlan is how a regex matcher is answered from the sorted values of a label: a small set of
 // exact strings (direct lookups), or a literal prefix (a range of the sorted values, each then
-// tested unless the rest is ".*"), or neither (test every value).
+// tested unless the rest is ".*"), or a plain suffix or substring test of every value, or else
+// the regex run on every value.
 type regexPlan struct {
 	literals  []string // sorted, unique; valid when isSet
 	isSet     bool
 	prefix    string
-	prefixAll bool // the regex is prefix followed by ".*": every value in the range matches
+	prefixAll bool   // the regex is prefix followed by ".*": every value in the range matches
+	suffix    string // the regex is ".*" + suffix
+	contains  string // the regex is ".*" + contains + ".*"
 }
 
 // planRegex analyses the body of an anchored matcher regex (Matcher.Value). Flags mirror
@@ -34,7 +37,22 @@ func planRegex(expr string) regexPlan {
 		return regexPlan{literals: slices.Compact(set), isSet: true}
 	}
 	prefix, rest := literalPrefix(re)
-	return regexPlan{prefix: prefix, prefixAll: prefix != "" && rest != nil && isAnyStar(rest)}
+	if prefix != "" {
+		return regexPlan{prefix: prefix, prefixAll: rest != nil && isAnyStar(rest)}
+	}
+	// ".*foo" and ".*foo.*" (common in Grafana variables) need no regex at all.
+	if re.Op == syntax.OpConcat && (len(re.Sub) == 2 || len(re.Sub) == 3) && isAnyStar(re.Sub[0]) {
+		lit := re.Sub[1]
+		if lit.Op == syntax.OpLiteral && lit.Flags&syntax.FoldCase == 0 {
+			if len(re.Sub) == 2 {
+				return regexPlan{suffix: string(lit.Rune)}
+			}
+			if isAnyStar(re.Sub[2]) {
+				return regexPlan{contains: string(lit.Rune)}
+			}
+		}
+	}
+	return regexPlan{}
 }
 
 // literalSet returns every string re matches when that is a small finite set of exact strings.

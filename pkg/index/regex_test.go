@@ -11,6 +11,8 @@ func TestPlanRegex(t *testing.T) {
 		literals  []string // nil: not a literal set
 		prefix    string
 		prefixAll bool
+		suffix    string
+		contains  string
 	}{
 		{expr: "abc", literals: []string{"abc"}},
 		{expr: "a|b|c", literals: []string{"a", "b", "c"}},
@@ -26,6 +28,11 @@ func TestPlanRegex(t *testing.T) {
 		{expr: ".+", literals: nil},
 		{expr: "[a-z]+", literals: nil},
 		{expr: "(", literals: nil}, // invalid: no plan, never a panic
+		{expr: ".*foo", suffix: "foo"},
+		{expr: ".*foo.*", contains: "foo"},
+		{expr: "(?i).*foo.*"},
+		{expr: ".*foo.+"},
+		{expr: ".+foo"},
 	}
 	for _, c := range cases {
 		p := planRegex(c.expr)
@@ -35,7 +42,7 @@ func TestPlanRegex(t *testing.T) {
 			}
 			continue
 		}
-		if p.isSet || p.prefix != c.prefix || p.prefixAll != c.prefixAll {
+		if p.isSet || p.prefix != c.prefix || p.prefixAll != c.prefixAll || p.suffix != c.suffix || p.contains != c.contains {
 			t.Errorf("planRegex(%q) = %+v, want prefix %q all=%v", c.expr, p, c.prefix, c.prefixAll)
 		}
 	}

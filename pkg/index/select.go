@@ -42,6 +42,18 @@ func positiveValues(e *nameEntry, m *labels.Matcher) []int {
 				out = append(out, i)
 			}
 		}
+	case plan.suffix != "":
+		for i, v := range e.values {
+			if strings.HasSuffix(v, plan.suffix) {
+				out = append(out, i)
+			}
+		}
+	case plan.contains != "":
+		for i, v := range e.values {
+			if strings.Contains(v, plan.contains) {
+				out = append(out, i)
+			}
+		}
 	default:
 		for i, v := range e.values {
 			if re.MatchString(v) {
@@ -138,7 +150,8 @@ func (r *Reader) selectIDs(matchers []*labels.Matcher) (ids []uint32, all bool, 
 }
 
 // forEachSeries calls f for each selected series with chunks in [from, through], in label order.
-func (r *Reader) forEachSeries(matchers []*labels.Matcher, from, through int64, f func(s *seriesEntry) error) error {
+// size, if not nil, is first told how many series at most f will see.
+func (r *Reader) forEachSeries(matchers []*labels.Matcher, from, through int64, size func(int), f func(s *seriesEntry) error) error {
 	if len(r.series) == 0 || r.maxT < from || r.minT > through {
 		return nil
 	}
@@ -154,12 +167,18 @@ func (r *Reader) forEachSeries(matchers []*labels.Matcher, from, through int64, 
 		return f(s)
 	}
 	if all {
+		if size != nil {
+			size(len(r.series))
+		}
 		for id := range r.series {
 			if err := visit(uint32(id)); err != nil {
 				return err
 			}
 		}
 		return nil
+	}
+	if size != nil {
+		size(len(ids))
 	}
 	for _, id := range ids {
 		if err := visit(id); err != nil {
@@ -179,16 +198,39 @@ func (r *Reader) overlaps(s *seriesEntry, from, through int64) (bool, error) {
 	return len(cs) > 0, err
 }
 
+// slabLen is the most labels or chunk refs Series allocates at once (starting small and
+// doubling): results share a few large allocations instead of two small ones per series.
+const slabLen = 4096
+
 // Series returns the series the matchers select (all series for no matchers) that have chunks
-// overlapping [from, through], with those chunks, sorted by labels.
+// overlapping [from, through], with those chunks, sorted by labels. The returned slices may share
+// backing arrays: append to a series' Labels or Chunks only after copying them.
 func (r *Reader) Series(matchers []*labels.Matcher, from, through int64) ([]SeriesChunks, error) {
-	var out []SeriesChunks
-	err := r.forEachSeries(matchers, from, through, func(s *seriesEntry) error {
-		cs, err := r.chunksOf(s, from, through)
-		if err != nil || len(cs) == 0 {
+	var (
+		out   []SeriesChunks
+		lslab []labels.Label
+		cslab []ChunkRef
+	)
+	size := func(n int) { out = make([]SeriesChunks, 0, n) }
+	err := r.forEachSeries(matchers, from, through, size, func(s *seriesEntry) error {
+		if cap(cslab)-len(cslab) < int(s.nchunks) {
+			cslab = make([]ChunkRef, 0, max(min(2*cap(cslab), slabLen), 16, int(s.nchunks)))
+		}
+		start := len(cslab)
+		var err error
+		if cslab, err = r.appendChunks(cslab, s, from, through); err != nil || len(cslab) == start {
 			return err
 		}
-		out = append(out, SeriesChunks{Labels: r.labelsOf(s), Fingerprint: s.fp, Chunks: cs})
+		if cap(lslab)-len(lslab) < int(s.nlabels) {
+			lslab = make([]labels.Label, 0, max(min(2*cap(lslab), slabLen), 16, int(s.nlabels)))
+		}
+		lstart := len(lslab)
+		lslab = r.appendLabels(lslab, s)
+		out = append(out, SeriesChunks{
+			Labels:      lslab[lstart:len(lslab):len(lslab)],
+			Fingerprint: s.fp,
+			Chunks:      cslab[start:len(cslab):len(cslab)],
+		})
 		return nil
 	})
 	return out, err
@@ -206,7 +248,7 @@ func (r *Reader) LabelNames(from, through int64, matchers []*labels.Matcher) ([]
 		return names, nil
 	}
 	seen := make(map[uint32]struct{})
-	err := r.forEachSeries(matchers, from, through, func(s *seriesEntry) error {
+	err := r.forEachSeries(matchers, from, through, nil, func(s *seriesEntry) error {
 		if ok, err := r.overlaps(s, from, through); !ok || err != nil {
 			return err
 		}
@@ -233,7 +275,7 @@ func (r *Reader) LabelValues(name string, from, through int64, matchers []*label
 		return nil, nil
 	}
 	seen := make(map[uint32]struct{})
-	err := r.forEachSeries(matchers, from, through, func(s *seriesEntry) error {
+	err := r.forEachSeries(matchers, from, through, nil, func(s *seriesEntry) error {
 		refs := r.lrefs[s.lstart : s.lstart+2*s.nlabels]
 		for i := 0; i < len(refs); i += 2 {
 			if refs[i] != uint32(nameRef) {

@@ -95,11 +95,26 @@ func validateMatchers(ms []*labels.Matcher) error {
 	return newQueryError("%s", errEmptyMatchersMsg)
 }
 
+// validateExpr checks every selector's matchers and compiles every pipeline and extractor, so
+// that a bad template, pattern or address range is a parse error (400) and not a failure deep
+// inside a data source.
 func validateExpr(e Expr) error {
 	var err error
 	Walk(e, func(x Expr) {
-		if s, ok := x.(*LogSelector); ok && err == nil {
-			err = validateMatchers(s.Mts)
+		if err != nil {
+			return
+		}
+		switch x := x.(type) {
+		case *LogSelector:
+			if err = validateMatchers(x.Mts); err == nil {
+				if _, cerr := compileStages(x.Stages); cerr != nil {
+					err = newQueryError("%s", cerr.Error())
+				}
+			}
+		case *RangeAggregationExpr:
+			if _, cerr := x.Extractor(); cerr != nil {
+				err = newQueryError("%s", cerr.Error())
+			}
 		}
 	})
 	return err

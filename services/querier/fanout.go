@@ -9,14 +9,12 @@ import (
 	"sync"
 	"time"
 
-
 	"github.com/skaldlogs/skald/pkg/iter"
 	"github.com/skaldlogs/skald/pkg/labels"
 	"github.com/skaldlogs/skald/pkg/logql"
 	"github.com/skaldlogs/skald/pkg/ring"
 	"github.com/skaldlogs/skald/proto/querierpb"
 )
-
 
 // fanout is the querier's logql.Querier: every healthy ingester for the recent window and the
 // store for everything, merged with copies removed. Safe for concurrent use.

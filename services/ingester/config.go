@@ -1,0 +1,76 @@
+package ingester
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"time"
+
+	"github.com/skaldlogs/skald/pkg/wal"
+)
+
+// Config configures an ingester. Names follow Loki's ingester section where they mean the same.
+type Config struct {
+	// ID names this ingester; its WAL subject is derived from it, so a replacement that must
+	// replay this ingester's WAL uses the same ID.
+	ID string `yaml:"id"`
+	// ChunkTargetSize is the uncompressed bytes (lines plus structured metadata) at which a
+	// stream's head is cut into a chunk. Loki's 1.5MB is compressed; ~4x that uncompressed.
+	ChunkTargetSize int `yaml:"chunk_target_size"`
+	// MaxChunkAge is the longest time span of data a chunk may hold before it is cut and
+	// flushed; half of it is the out-of-order window, as in Loki.
+	MaxChunkAge time.Duration `yaml:"max_chunk_age"`
+	// ChunkIdlePeriod flushes a stream's head after this long without a push.
+	ChunkIdlePeriod time.Duration `yaml:"chunk_idle_period"`
+	// FlushCheckPeriod is how often the flush loop looks for chunks to flush.
+	FlushCheckPeriod time.Duration `yaml:"flush_check_period"`
+	// ChunkRetainPeriod keeps flushed chunks queryable in memory, until queriers see them in the
+	// store.
+	ChunkRetainPeriod time.Duration `yaml:"chunk_retain_period"`
+	// FlushOpTimeout bounds one flush of a tenant's chunks.
+	FlushOpTimeout time.Duration `yaml:"flush_op_timeout"`
+	// WAL configures the JetStream write-ahead log.
+	WAL wal.Config `yaml:"wal"`
+}
+
+// RegisterFlags registers the ingester flags and sets the defaults.
+func (c *Config) RegisterFlags(fs *flag.FlagSet) {
+	fs.StringVar(&c.ID, "ingester.id", "ingester-1", "ID of this ingester; names its WAL subject, so a replacement replaying this WAL must reuse it.")
+	fs.IntVar(&c.ChunkTargetSize, "ingester.chunk-target-size", 6<<20, "Uncompressed bytes (lines + structured metadata) at which a stream's head is cut into a chunk.")
+	fs.DurationVar(&c.MaxChunkAge, "ingester.max-chunk-age", 2*time.Hour, "Maximum time span of a chunk; half of it is the out-of-order window.")
+	fs.DurationVar(&c.ChunkIdlePeriod, "ingester.chunk-idle-period", 30*time.Minute, "Flush a stream's head after this long without a push.")
+	fs.DurationVar(&c.FlushCheckPeriod, "ingester.flush-check-period", 30*time.Second, "How often to look for chunks to flush.")
+	fs.DurationVar(&c.ChunkRetainPeriod, "ingester.chunk-retain-period", time.Minute, "Keep flushed chunks queryable in memory this long (0: drop at once).")
+	fs.DurationVar(&c.FlushOpTimeout, "ingester.flush-op-timeout", 10*time.Minute, "Timeout of one flush of a tenant's chunks.")
+	c.WAL.RegisterFlags("ingester.wal.", fs)
+}
+
+// DefaultConfig returns the defaults RegisterFlags sets.
+func DefaultConfig() Config {
+	var c Config
+	c.RegisterFlags(flag.NewFlagSet("", flag.ContinueOnError))
+	return c
+}
+
+// OutOfOrderWindow is how far behind a stream's newest entry an entry may be: max_chunk_age/2.
+func (c *Config) OutOfOrderWindow() time.Duration { return c.MaxChunkAge / 2 }
+
+// Validate checks the configuration.
+func (c *Config) Validate() error {
+	if c.ID == "" {
+		return errors.New("ingester id must be set")
+	}
+	if c.ChunkTargetSize <= 0 {
+		return errors.New("ingester chunk target size must be positive")
+	}
+	if c.MaxChunkAge <= 0 || c.ChunkIdlePeriod <= 0 || c.FlushCheckPeriod <= 0 || c.FlushOpTimeout <= 0 {
+		return errors.New("ingester max chunk age, chunk idle period, flush check period and flush op timeout must be positive")
+	}
+	if c.ChunkRetainPeriod < 0 {
+		return errors.New("ingester chunk retain period must not be negative")
+	}
+	if err := c.WAL.Validate(); err != nil {
+		return fmt.Errorf("ingester wal: %w", err)
+	}
+	return nil
+}

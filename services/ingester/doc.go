@@ -1,0 +1,48 @@
+// Package ingester implements Skald's ingester: it accepts pushes (logproto.Pusher), makes them
+// durable in a NATS JetStream WAL (pkg/wal) before acknowledging, keeps recent data in memory,
+// flushes it in chunks to the store, and answers queries over what it holds
+// (querierpb.Querier, and logql.Querier in process).
+//
+// # Write path
+//
+// Push parses each stream's labels, validates its entries against the stream's state (refusing
+// entries older than the newest minus max_chunk_age/2 with Loki's 400 text, dropping an entry
+// identical in timestamp, line and structured metadata to the previous one), and appends the
+// accepted entries as one WAL record (several if too large). The record is applied to memory on
+// the WAL's acknowledgement goroutine, in WAL sequence order, before Push returns: so memory is
+// built in exactly the order a replay rebuilds it. Each stream keeps a head (arrival order,
+// sorted when cut) and cut chunks. Heads are cut when they reach chunk_target_size (only at the
+// end of a WAL batch), and by the flush loop when idle, older than max_chunk_age, or on /flush
+// and shutdown.
+//
+// # Why replay neither loses nor duplicates
+//
+// Let a batch be a WAL message (its records share one sequence). Invariants:
+//
+//  1. Records are applied in sequence order, live and on replay, and application is
+//     deterministic (validation happened before the append; applying never refuses).
+//  2. A chunk is cut only between batches (the cut holds the apply lock), so chunk k of a stream
+//     holds exactly its entries from the batches in (cut(k-1), cut(k)], where cut is the last
+//     batch applied at cut time.
+//  3. A stream's chunks are flushed in cut order; after chunk k is in the store the stream's
+//     flush mark is cut(k): every entry of the stream in batches up to the mark is stored.
+//  4. The checkpoint C is the smallest sequence with an entry still only in memory (the first
+//     batch of the oldest unflushed chunk or head of any stream), or last applied + 1. Every
+//     batch below C is entirely in the store, so the WAL is purged below C. The checkpoint
+//     stores, with C, the marks that are >= C.
+//
+// Replay starts at C and skips a stream's entries in batches at or below its mark: those are
+// exactly the ones in its flushed chunks (2, 3); every other entry of a batch >= C is applied
+// once (1). Nothing below C is needed (4). Acknowledged pushes are in the WAL, so none is lost.
+//
+// The one window left: a crash after the store write of a flush but before its checkpoint.
+// Replay then re-applies those entries and a later flush stores them again; identical entries
+// of a stream are dropped by the query merges (as for replicas), so queries still return each
+// line once. Checkpointing right after every flush keeps the window to one store round trip.
+//
+// # Read path
+//
+// SelectLogs and SelectSamples evaluate a parsed query over the heads, unflushed chunks and
+// flushed chunks still retained (chunk_retain_period, until the querier sees them in the
+// store); the gRPC handlers parse LogQL text and stream the results with pkg/iter's wire helpers.
+package ingester

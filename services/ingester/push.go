@@ -1,0 +1,242 @@
+package ingester
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
+	"github.com/skaldlogs/skald/pkg/iter"
+	"github.com/skaldlogs/skald/pkg/labels"
+	"github.com/skaldlogs/skald/pkg/tenant"
+	"github.com/skaldlogs/skald/pkg/wal"
+	"github.com/skaldlogs/skald/proto/logproto"
+)
+
+// maxListedErrors bounds the per-entry lines of an out-of-order error body.
+const maxListedErrors = 10
+
+// accepted is one stream's entries that passed validation, in push order.
+type accepted struct {
+	t       *tenantState
+	s       *stream
+	wire    *logproto.StreamAdapter // canonical labels, accepted entries only
+	entries []iter.Entry
+}
+
+// Push validates the streams of req, appends the accepted entries to the WAL and, once the
+// WAL acknowledged them, applies them in memory and returns. Entries too far behind their
+// stream's newest are refused with Loki's 400 text (InvalidArgument); the others of the same
+// push are stored all the same. An entry identical to its stream's previous one is dropped.
+func (i *Ingester) Push(ctx context.Context, req *logproto.PushRequest) (*logproto.PushResponse, error) {
+	w := i.wal.Load()
+	if w == nil || !i.ready.Load() {
+		return nil, status.Error(codes.Unavailable, ErrNotReady.Error())
+	}
+	userID, err := tenant.FromContext(ctx)
+	if err != nil {
+		return nil, status.Error(codes.Unauthenticated, err.Error())
+	}
+	t := i.tenant(userID, true)
+	var (
+		accs    []accepted
+		invalid []string
+	)
+	for _, sa := range req.Streams {
+		lbls, err := labels.Parse(sa.Labels)
+		if err != nil {
+			invalid = append(invalid, fmt.Sprintf("error parsing labels '%s' with error: %s", sa.Labels, err))
+			i.metrics.discarded.WithLabelValues("invalid_labels").Add(float64(len(sa.Entries)))
+			continue
+		}
+		if len(lbls) == 0 {
+			invalid = append(invalid, "error at least one label pair is required per stream")
+			i.metrics.discarded.WithLabelValues("missing_labels").Add(float64(len(sa.Entries)))
+			continue
+		}
+		key := lbls.String()
+		s, _ := t.stream(key, func() *stream { return newStream(lbls) })
+		acc, msg := i.validate(userID, t, s, sa.Entries)
+		if msg != "" {
+			invalid = append(invalid, msg)
+		}
+		if len(acc.entries) > 0 {
+			accs = append(accs, acc)
+		}
+	}
+	if len(accs) > 0 {
+		if err := i.appendAndApply(ctx, w, userID, accs); err != nil {
+			i.metrics.walFailures.Inc()
+			if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+				return nil, status.FromContextError(err).Err()
+			}
+			return nil, status.Error(codes.Unavailable, err.Error())
+		}
+	}
+	if len(invalid) > 0 {
+		return nil, status.Error(codes.InvalidArgument, strings.Join(invalid, "\n"))
+	}
+	return &logproto.PushResponse{}, nil
+}
+
+// validate filters one stream's entries: too far behind (refused, reported) and identical to
+// the previous entry (dropped silently). It reads the stream's state without holding it across
+// the WAL append, so two concurrent pushes may both pass a check the second would fail in
+// sequence; both are then applied, exactly as replay will apply them.
+func (i *Ingester) validate(userID string, t *tenantState, s *stream, in []*logproto.EntryAdapter) (accepted, string) {
+	s.mu.RLock()
+	maxT, last, hasLast := s.maxT, s.last, s.hasLast
+	s.mu.RUnlock()
+	window := i.cfg.OutOfOrderWindow().Nanoseconds()
+	acc := accepted{t: t, s: s, wire: &logproto.StreamAdapter{Labels: s.lstr, Hash: s.fp}}
+	var failed []string
+	nFailed := 0
+	for _, ea := range in {
+		e := iter.EntryFromProto(ea)
+		if hasLast {
+			if cutoff := maxT - window; e.Timestamp < cutoff {
+				nFailed++
+				i.metrics.discarded.WithLabelValues("too_far_behind").Inc()
+				if len(failed) < maxListedErrors {
+					failed = append(failed, fmt.Sprintf("entry with timestamp %s ignored, reason: 'entry too far behind, entry timestamp is: %s, oldest acceptable timestamp is: %s',",
+						time.Unix(0, e.Timestamp).UTC().String(),
+						time.Unix(0, e.Timestamp).UTC().Format(time.RFC3339),
+						time.Unix(0, cutoff).UTC().Format(time.RFC3339)))
+				}
+				continue
+			}
+			if sameEntry(&e, &last) {
+				i.metrics.discarded.WithLabelValues("duplicate").Inc()
+				continue
+			}
+		}
+		e.Parsed = nil
+		acc.entries = append(acc.entries, e)
+		acc.wire.Entries = append(acc.wire.Entries, &logproto.EntryAdapter{Timestamp: ea.Timestamp, Line: ea.Line, StructuredMetadata: ea.StructuredMetadata})
+		if !hasLast || e.Timestamp > maxT {
+			maxT = e.Timestamp
+		}
+		last, hasLast = e, true
+	}
+	if nFailed == 0 {
+		return acc, ""
+	}
+	failed = append(failed, fmt.Sprintf("user '%s', total ignored: %d out of %d for stream: %s", userID, nFailed, len(in), s.lstr))
+	return acc, strings.Join(failed, "\n")
+}
+
+// appendAndApply writes the accepted entries as one WAL record, or as several when they do not
+// fit in one, and applies each record once acknowledged (on the WAL's ack goroutine, in
+// sequence order).
+func (i *Ingester) appendAndApply(ctx context.Context, w *wal.WAL, userID string, accs []accepted) error {
+	for _, part := range splitRecords(accs, w.MaxRecordBytes()) {
+		data, err := wal.EncodeRecord(nil, wal.Record{Tenant: userID, Streams: wireOf(part)})
+		if err != nil {
+			return err
+		}
+		part := part
+		_, err = w.AppendApply(ctx, data, func(seq uint64) { i.applyAccepted(seq, part) })
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func wireOf(accs []accepted) []*logproto.StreamAdapter {
+	out := make([]*logproto.StreamAdapter, len(accs))
+	for k, a := range accs {
+		out[k] = a.wire
+	}
+	return out
+}
+
+// applyAccepted applies one acknowledged record. It runs with applyMu held (batch hooks).
+func (i *Ingester) applyAccepted(seq uint64, accs []accepted) {
+	now := time.Now()
+	for _, a := range accs {
+		s := a.s
+		for !s.apply(seq, a.entries, now, i.cfg.ChunkTargetSize) {
+			// The flush loop dropped the idle stream after we validated: use its successor.
+			s, _ = a.t.stream(s.lstr, func() *stream { return newStream(s.lbls) })
+		}
+		s.mu.RLock()
+		full := s.full
+		s.mu.RUnlock()
+		if full {
+			i.toCut = append(i.toCut, s)
+		}
+		n := 0
+		for k := range a.entries {
+			n += entryBytes(&a.entries[k])
+		}
+		i.metrics.entriesIngested.Add(float64(len(a.entries)))
+		i.metrics.bytesIngested.Add(float64(n))
+	}
+	i.metrics.walAppends.Inc()
+}
+
+// splitRecords splits accepted streams into parts whose encoding stays under limit bytes (an
+// estimate with headroom); a stream too large on its own is split by entries.
+func splitRecords(accs []accepted, limit int) [][]accepted {
+	budget := limit * 3 / 4
+	size := func(a accepted) int {
+		n := len(a.wire.Labels) + 16
+		for _, e := range a.wire.Entries {
+			n += len(e.Line) + 32
+			for _, l := range e.StructuredMetadata {
+				n += len(l.Name) + len(l.Value) + 8
+			}
+		}
+		return n
+	}
+	var (
+		out [][]accepted
+		cur []accepted
+		n   int
+	)
+	for _, a := range accs {
+		sz := size(a)
+		if n+sz <= budget {
+			cur = append(cur, a)
+			n += sz
+			continue
+		}
+		if len(cur) > 0 {
+			out = append(out, cur)
+			cur, n = nil, 0
+		}
+		if sz <= budget {
+			cur, n = append(cur, a), sz
+			continue
+		}
+		// One stream over budget: cut its entries into pieces.
+		start, pn := 0, 0
+		for k, e := range a.wire.Entries {
+			esz := len(e.Line) + 32
+			if pn+esz > budget && k > start {
+				out = append(out, []accepted{slice(a, start, k)})
+				start, pn = k, 0
+			}
+			pn += esz
+		}
+		cur, n = []accepted{slice(a, start, len(a.wire.Entries))}, pn
+	}
+	if len(cur) > 0 {
+		out = append(out, cur)
+	}
+	return out
+}
+
+func slice(a accepted, from, to int) accepted {
+	return accepted{
+		t:       a.t,
+		s:       a.s,
+		wire:    &logproto.StreamAdapter{Labels: a.wire.Labels, Hash: a.wire.Hash, Entries: a.wire.Entries[from:to]},
+		entries: a.entries[from:to],
+	}
+}

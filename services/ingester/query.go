@@ -1,0 +1,239 @@
+package ingester
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/cespare/xxhash/v2"
+
+	"github.com/skaldlogs/skald/pkg/iter"
+	"github.com/skaldlogs/skald/pkg/labels"
+	"github.com/skaldlogs/skald/pkg/logql"
+	"github.com/skaldlogs/skald/pkg/tenant"
+)
+
+var _ logql.Querier = (*Ingester)(nil)
+
+// matching returns the tenant's streams that match ms and belong to one of shards.
+func (i *Ingester) matching(ctx context.Context, ms []*labels.Matcher, shards []logql.Shard) ([]*stream, error) {
+	id, err := tenant.FromContext(ctx)
+	if err != nil {
+		return nil, err
+	}
+	t := i.tenant(id, false)
+	if t == nil {
+		return nil, nil
+	}
+	var out []*stream
+	for _, s := range t.snapshot() {
+		if matchesAll(ms, s.lbls) && inShards(shards, s.fp) {
+			out = append(out, s)
+		}
+	}
+	return out, nil
+}
+
+func matchesAll(ms []*labels.Matcher, ls labels.Labels) bool {
+	for _, m := range ms {
+		if !m.Matches(ls.Get(m.Name)) {
+			return false
+		}
+	}
+	return true
+}
+
+func inShards(shards []logql.Shard, fp uint64) bool {
+	if len(shards) == 0 {
+		return true
+	}
+	for _, sh := range shards {
+		if sh.Contains(fp) {
+			return true
+		}
+	}
+	return false
+}
+
+// entriesIn returns the stream's entries with from <= ts < through, sorted by timestamp (ties
+// in arrival order). The entries are shared, immutable values.
+func (s *stream) entriesIn(from, through int64) []iter.Entry {
+	s.mu.RLock()
+	var out []iter.Entry
+	for _, c := range s.chunks {
+		if c.maxT < from || c.minT >= through {
+			continue
+		}
+		lo := sort.Search(len(c.entries), func(k int) bool { return c.entries[k].Timestamp >= from })
+		hi := sort.Search(len(c.entries), func(k int) bool { return c.entries[k].Timestamp >= through })
+		out = append(out, c.entries[lo:hi]...)
+	}
+	n := len(out)
+	if len(s.head) > 0 && s.headMaxT >= from && s.headMinT < through {
+		for _, e := range s.head {
+			if e.Timestamp >= from && e.Timestamp < through {
+				out = append(out, e)
+			}
+		}
+	}
+	s.mu.RUnlock()
+	// Chunks are cut in order but out-of-order writes may overlap them: sort everything.
+	if n != len(out) || len(s.chunks) > 1 {
+		slices.SortStableFunc(out, func(a, b iter.Entry) int {
+			switch {
+			case a.Timestamp < b.Timestamp:
+				return -1
+			case a.Timestamp > b.Timestamp:
+				return 1
+			}
+			return 0
+		})
+	}
+	return out
+}
+
+// SelectLogs implements logql.Querier over the data in memory (head, unflushed and retained
+// chunks) of the tenant in ctx.
+func (i *Ingester) SelectLogs(ctx context.Context, p logql.SelectLogParams) (iter.EntryIterator, error) {
+	streams, err := i.matching(ctx, p.Selector.Matchers(), p.Shards)
+	if err != nil {
+		return nil, err
+	}
+	pipeline, err := p.Selector.Pipeline()
+	if err != nil {
+		return nil, err
+	}
+	var out []iter.StreamEntries
+	for _, s := range streams {
+		entries := s.entriesIn(p.Start, p.End)
+		if len(entries) == 0 {
+			continue
+		}
+		sp := pipeline.ForStream(s.lbls)
+		byLabels := map[string]int{}
+		kept := 0
+		for k := range entries {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+			idx := k
+			if p.Direction == iter.Backward {
+				idx = len(entries) - 1 - k
+			}
+			e := entries[idx]
+			line, lr, keep := sp.Process(e.Timestamp, []byte(e.Line), e.StructuredMetadata)
+			if !keep {
+				continue
+			}
+			ls := lr.String()
+			j, ok := byLabels[ls]
+			if !ok {
+				j = len(out)
+				byLabels[ls] = j
+				out = append(out, iter.StreamEntries{Labels: ls, Hash: s.fp})
+			}
+			out[j].Entries = append(out[j].Entries, iter.Entry{
+				Timestamp:          e.Timestamp,
+				Line:               string(line),
+				StructuredMetadata: e.StructuredMetadata,
+				Parsed:             slices.Clone(lr.Parsed()),
+			})
+			kept++
+			if p.Limit > 0 && kept >= int(p.Limit) {
+				break
+			}
+		}
+	}
+	it := iter.NewStreamsIterator(out, p.Direction)
+	if p.Limit > 0 {
+		it = &limitEntries{EntryIterator: it, left: int(p.Limit)}
+	}
+	return it, nil
+}
+
+// SelectSamples implements logql.Querier: the samples the expression's extractor yields for
+// the tenant's entries in memory.
+func (i *Ingester) SelectSamples(ctx context.Context, p logql.SelectSampleParams) (iter.SampleIterator, error) {
+	streams, err := i.matching(ctx, p.Expr.Selector().Matchers(), p.Shards)
+	if err != nil {
+		return nil, err
+	}
+	ext, err := p.Expr.Extractor()
+	if err != nil {
+		return nil, err
+	}
+	var out []iter.SeriesSamples
+	for _, s := range streams {
+		entries := s.entriesIn(p.Start, p.End)
+		if len(entries) == 0 {
+			continue
+		}
+		se := ext.ForStream(s.lbls)
+		bySeries := map[string]int{}
+		for _, e := range entries {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+			v, lr, ok := se.Process(e.Timestamp, []byte(e.Line), e.StructuredMetadata)
+			if !ok {
+				continue
+			}
+			ls := lr.String()
+			j, found := bySeries[ls]
+			if !found {
+				j = len(out)
+				bySeries[ls] = j
+				out = append(out, iter.SeriesSamples{Labels: ls, Hash: s.fp})
+			}
+			// The entry hash lets merges drop the same sample from replicas or the store.
+			out[j].Samples = append(out[j].Samples, iter.Sample{Timestamp: e.Timestamp, Value: v, Hash: xxhash.Sum64String(e.Line)})
+		}
+	}
+	return iter.NewMultiSeriesIterator(out), nil
+}
+
+type limitEntries struct {
+	iter.EntryIterator
+	left int
+}
+
+func (l *limitEntries) Next() bool {
+	if l.left <= 0 {
+		return false
+	}
+	l.left--
+	return l.EntryIterator.Next()
+}
+
+// overlaps reports whether the stream holds data in [from, through).
+func (s *stream) overlaps(from, through int64) bool {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if len(s.head) > 0 && s.headMaxT >= from && s.headMinT < through {
+		return true
+	}
+	for _, c := range s.chunks {
+		if c.maxT >= from && c.minT < through {
+			return true
+		}
+	}
+	return false
+}
+
+// parseShards parses Skald's shard strings, "index_of_count".
+func parseShards(ss []string) ([]logql.Shard, error) {
+	out := make([]logql.Shard, 0, len(ss))
+	for _, s := range ss {
+		a, b, ok := strings.Cut(s, "_of_")
+		idx, err1 := strconv.ParseUint(a, 10, 32)
+		of, err2 := strconv.ParseUint(b, 10, 32)
+		if !ok || err1 != nil || err2 != nil || of == 0 || idx >= of {
+			return nil, fmt.Errorf("invalid shard %q: want index_of_count", s)
+		}
+		out = append(out, logql.Shard{Index: uint32(idx), Of: uint32(of)})
+	}
+	return out, nil
+}

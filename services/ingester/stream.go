@@ -1,0 +1,137 @@
+package ingester
+
+import (
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/skaldlogs/skald/pkg/iter"
+	"github.com/skaldlogs/skald/pkg/labels"
+)
+
+// memChunk is a cut, immutable run of one stream's entries.
+type memChunk struct {
+	entries     []iter.Entry // sorted by timestamp
+	minT, maxT  int64
+	bytes       int
+	firstSeq    uint64    // WAL sequence of the first batch applied into it
+	cutSeq      uint64    // last batch applied when it was cut: it holds everything up to here
+	flushedAt   time.Time // zero until flushed
+	flushFailed bool
+}
+
+// stream is one tenant's stream in memory: a head of recent entries in arrival order (any
+// timestamp order within the out-of-order window) and the chunks cut from it.
+type stream struct {
+	lbls labels.Labels
+	lstr string
+	fp   uint64
+
+	mu sync.RWMutex
+	// Validation state: the newest timestamp accepted and the last entry, for deduplication.
+	maxT    int64
+	last    iter.Entry
+	hasLast bool
+
+	head         []iter.Entry
+	headBytes    int
+	headMinT     int64
+	headMaxT     int64
+	headFirstSeq uint64
+	headCreated  time.Time
+	lastPush     time.Time
+	full         bool // head reached the target size: cut at the end of the batch
+	removed      bool // dropped from its tenant's map: appliers must look the stream up again
+
+	chunks []*memChunk // in cut order: unflushed ones after flushed (retained) ones
+}
+
+func newStream(lbls labels.Labels) *stream {
+	return &stream{lbls: lbls, lstr: lbls.String(), fp: lbls.Hash()}
+}
+
+func entryBytes(e *iter.Entry) int {
+	n := len(e.Line)
+	for _, l := range e.StructuredMetadata {
+		n += len(l.Name) + len(l.Value)
+	}
+	return n
+}
+
+func sameEntry(a, b *iter.Entry) bool {
+	return a.Timestamp == b.Timestamp && a.Line == b.Line && labels.Equal(a.StructuredMetadata, b.StructuredMetadata)
+}
+
+// apply appends entries already validated and durable in the WAL batch seq. Caller holds the
+// ingester's apply lock (so batches apply in sequence order) but not s.mu. It returns false,
+// applying nothing, when the stream was removed meanwhile.
+func (s *stream) apply(seq uint64, entries []iter.Entry, now time.Time, target int) (ok bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.removed {
+		return false
+	}
+	for i := range entries {
+		e := entries[i]
+		if len(s.head) == 0 {
+			s.headFirstSeq = seq
+			s.headCreated = now
+			s.headMinT, s.headMaxT = e.Timestamp, e.Timestamp
+		}
+		s.head = append(s.head, e)
+		s.headBytes += entryBytes(&e)
+		s.headMinT = min(s.headMinT, e.Timestamp)
+		s.headMaxT = max(s.headMaxT, e.Timestamp)
+		if !s.hasLast || e.Timestamp > s.maxT {
+			s.maxT = e.Timestamp
+		}
+		s.last, s.hasLast = e, true
+	}
+	s.lastPush = now
+	if s.headBytes >= target {
+		s.full = true
+	}
+	return true
+}
+
+// cutLocked turns the head into a chunk holding everything applied up to batch cutSeq.
+func (s *stream) cutLocked(cutSeq uint64) {
+	if len(s.head) == 0 {
+		s.full = false
+		return
+	}
+	entries := s.head
+	// Stable: entries with equal timestamps keep their arrival order, as replay rebuilds them.
+	slices.SortStableFunc(entries, func(a, b iter.Entry) int {
+		switch {
+		case a.Timestamp < b.Timestamp:
+			return -1
+		case a.Timestamp > b.Timestamp:
+			return 1
+		}
+		return 0
+	})
+	s.chunks = append(s.chunks, &memChunk{
+		entries:  entries,
+		minT:     s.headMinT,
+		maxT:     s.headMaxT,
+		bytes:    s.headBytes,
+		firstSeq: s.headFirstSeq,
+		cutSeq:   cutSeq,
+	})
+	s.head, s.headBytes, s.full = nil, 0, false
+}
+
+// unflushedFrom returns the first WAL sequence whose entries of this stream are not yet in the
+// store, and false when everything is flushed. Caller holds s.mu.
+func (s *stream) unflushedFromLocked() (uint64, bool) {
+	for _, c := range s.chunks {
+		if c.flushedAt.IsZero() {
+			return c.firstSeq, true
+		}
+	}
+	if len(s.head) > 0 {
+		return s.headFirstSeq, true
+	}
+	return 0, false
+}

@@ -55,3 +55,13 @@ func (m *DiscardMetrics) Add(reason, tenant string, lines, bytes int) {
 	m.samples.WithLabelValues(reason, tenant).Add(float64(lines))
 	m.bytes.WithLabelValues(reason, tenant).Add(float64(bytes))
 }
+
+// Samples returns the discarded-lines counter of reason and tenant (for tests and reports).
+func (m *DiscardMetrics) Samples(reason, tenant string) prometheus.Counter {
+	return m.samples.WithLabelValues(reason, tenant)
+}
+
+// Bytes returns the discarded-bytes counter of reason and tenant.
+func (m *DiscardMetrics) Bytes(reason, tenant string) prometheus.Counter {
+	return m.bytes.WithLabelValues(reason, tenant)
+}

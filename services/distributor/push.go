@@ -1,0 +1,133 @@
+package distributor
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/skaldlogs/skald/pkg/validation"
+	"github.com/skaldlogs/skald/proto/logproto"
+)
+
+// maxReportedErrors bounds how many distinct validation errors one 400 lists.
+const maxReportedErrors = 10
+
+// validationErrors collects the distinct validation texts of one push.
+type validationErrors struct {
+	msgs  []string
+	extra int
+}
+
+func (v *validationErrors) add(msg string) {
+	for _, m := range v.msgs {
+		if m == msg {
+			return
+		}
+	}
+	if len(v.msgs) >= maxReportedErrors {
+		v.extra++
+		return
+	}
+	v.msgs = append(v.msgs, msg)
+}
+
+func (v *validationErrors) err() *PushError {
+	if len(v.msgs) == 0 {
+		return nil
+	}
+	msg := strings.Join(v.msgs, "\n")
+	if v.extra > 0 {
+		msg += fmt.Sprintf("\n(and %d more errors)", v.extra)
+	}
+	return &PushError{Status: http.StatusBadRequest, Msg: msg}
+}
+
+// PushTenant stores req for tenantID: the core shared by the HTTP handler and gRPC Push. It
+// takes ownership of req (streams are normalised and filtered in place). ctx must carry the
+// tenant (tenant.InjectContext) for the ingester clients. The error, if any, is a *PushError.
+func (d *Distributor) PushTenant(ctx context.Context, tenantID string, req *logproto.PushRequest) error {
+	if len(req.Streams) == 0 {
+		return &PushError{Status: http.StatusBadRequest, Msg: validation.EmptyPushErrorMsg}
+	}
+	limits := d.deps.Overrides.For(tenantID)
+	now := d.deps.Now()
+
+	var (
+		verrs      validationErrors
+		valid      = req.Streams[:0]
+		validLines int
+		validBytes int
+		recvLines  int
+		recvBytes  int
+	)
+	for _, st := range req.Streams {
+		streamBytes := 0
+		for _, e := range st.Entries {
+			streamBytes += validation.EntrySize(e)
+		}
+		recvLines += len(st.Entries)
+		recvBytes += streamBytes
+
+		ls, verr := validation.ParseStream(limits, st.Labels)
+		if verr != nil {
+			verrs.add(verr.Msg)
+			d.discard.Add(verr.Reason, tenantID, len(st.Entries), streamBytes)
+			continue
+		}
+		ls = validation.DiscoverServiceName(limits, ls)
+		st.Labels = ls.String()
+		st.Hash = ls.Hash()
+
+		kept := st.Entries[:0]
+		for _, e := range st.Entries {
+			if verr := validation.ValidateEntry(limits, now, st.Labels, e); verr != nil {
+				verrs.add(verr.Msg)
+				d.discard.Add(verr.Reason, tenantID, 1, validation.EntrySize(e))
+				continue
+			}
+			kept = append(kept, e)
+			validLines++
+			validBytes += validation.EntrySize(e)
+		}
+		clear(st.Entries[len(kept):]) // drop references to rejected entries
+		st.Entries = kept
+		if len(kept) > 0 {
+			valid = append(valid, st)
+		}
+	}
+	clear(req.Streams[len(valid):])
+	req.Streams = valid
+	d.m.linesReceived.WithLabelValues(tenantID).Add(float64(recvLines))
+	d.m.bytesReceived.WithLabelValues(tenantID).Add(float64(recvBytes))
+
+	if len(valid) == 0 {
+		if e := verrs.err(); e != nil {
+			return e
+		}
+		return nil // streams without entries: nothing to store, as in Loki
+	}
+
+	rate := limits.IngestionRateBytes()
+	if limits.IngestionRateStrategy == validation.GlobalStrategy {
+		rate /= float64(d.healthyDistributors())
+	}
+	if !d.limiter.allowN(tenantID, now, rate, limits.IngestionBurstBytes(), validBytes) {
+		d.discard.Add(validation.ReasonRateLimited, tenantID, validLines, validBytes)
+		e := validation.RateLimited(tenantID, int(rate), validLines, validBytes)
+		return &PushError{Status: e.Status, Msg: e.Msg}
+	}
+
+	if err := d.replicate(ctx, tenantID, valid); err != nil {
+		var pe *PushError
+		if errors.As(err, &pe) {
+			return pe
+		}
+		return &PushError{Status: http.StatusInternalServerError, Msg: err.Error()}
+	}
+	if e := verrs.err(); e != nil {
+		return e // the valid streams are stored; the client learns which ones were not
+	}
+	return nil
+}

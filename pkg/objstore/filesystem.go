@@ -95,7 +95,7 @@ func (b *Filesystem) Upload(ctx context.Context, name string, r io.Reader, size 
 	// A concurrent Delete may remove the (then empty) parent directory between MkdirAll and
 	// Rename; retrying a few times makes that race harmless.
 	for attempt := 0; ; attempt++ {
-		if err = os.MkdirAll(dir, 0o755); err == nil {
+		if err = b.mkdirAll(dir); err == nil {
 			if err = os.Rename(tmp, dst); err == nil {
 				break
 			}
@@ -106,6 +106,30 @@ func (b *Filesystem) Upload(ctx context.Context, name string, r io.Reader, size 
 	}
 	if err := syncDir(dir); err != nil {
 		return fmt.Errorf("upload %s: sync directory: %w", name, err)
+	}
+	return nil
+}
+
+// mkdirAll creates dir and its missing parents, fsyncing the parent of each directory it creates
+// so that a new directory (and so the object in it) survives a crash once Upload returns.
+func (b *Filesystem) mkdirAll(dir string) error {
+	if st, err := os.Stat(dir); err == nil && st.IsDir() {
+		return nil
+	}
+	var missing []string
+	for d := dir; d != b.root && strings.HasPrefix(d, b.root); d = filepath.Dir(d) {
+		if _, err := os.Stat(d); err == nil {
+			break
+		}
+		missing = append(missing, d)
+	}
+	for i := len(missing) - 1; i >= 0; i-- {
+		if err := os.Mkdir(missing[i], 0o755); err != nil && !errors.Is(err, fs.ErrExist) {
+			return err
+		}
+		if err := syncDir(filepath.Dir(missing[i])); err != nil {
+			return err
+		}
 	}
 	return nil
 }

@@ -45,6 +45,8 @@ func RunWithOptions(t *testing.T, bkt objstore.Bucket, opts Options) {
 	t.Run("Iter", s.iter)
 	t.Run("Delete", s.delete)
 	t.Run("Overwrite", s.overwrite)
+	t.Run("ReaderSurvivesOverwrite", s.readerSurvivesOverwrite)
+	t.Run("ShortReader", s.shortReader)
 	t.Run("InvalidKeys", s.invalidKeys)
 	t.Run("Large", s.large)
 	t.Run("ConcurrentUploads", s.concurrent)
@@ -454,5 +456,43 @@ func (s suite) cancelled(t *testing.T) {
 	}
 	if ok, err := s.bkt.Exists(ctx(t), key); ok || err != nil {
 		t.Errorf("exists after a cancelled upload = %v, %v; want false", ok, err)
+	}
+}
+
+// readerSurvivesOverwrite checks that an open reader keeps returning the version it opened.
+func (s suite) readerSurvivesOverwrite(t *testing.T) {
+	const key = "conformance/open-reader"
+	oldV := bytes.Repeat([]byte("o"), 4<<20)
+	newV := bytes.Repeat([]byte("n"), 4<<20)
+	s.put(t, key, oldV)
+	defer s.del(t, key)
+	rc, err := s.bkt.Get(ctx(t), key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rc.Close()
+	head := make([]byte, 1)
+	if _, err := io.ReadFull(rc, head); err != nil {
+		t.Fatal(err)
+	}
+	s.put(t, key, newV)
+	rest, err := io.ReadAll(rc)
+	if err != nil {
+		t.Logf("reading an overwritten object failed (allowed): %v", err)
+		return
+	}
+	if got := append(head, rest...); !bytes.Equal(got, oldV) {
+		t.Errorf("reader opened before an overwrite returned %d bytes mixing versions", len(got))
+	}
+}
+
+func (s suite) shortReader(t *testing.T) {
+	const key = "conformance/short"
+	err := s.bkt.Upload(ctx(t), key, struct{ io.Reader }{strings.NewReader("12345")}, 10)
+	if err == nil {
+		t.Error("upload of 5 bytes declared as 10: no error")
+	}
+	if ok, err := s.bkt.Exists(ctx(t), key); ok || err != nil {
+		t.Errorf("exists after a short upload = %v, %v; want false", ok, err)
 	}
 }

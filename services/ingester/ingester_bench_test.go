@@ -1,0 +1,47 @@
+package ingester
+
+import (
+	"fmt"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/skaldlogs/skald/pkg/wal/natstest"
+	"github.com/skaldlogs/skald/proto/logproto"
+)
+
+// BenchmarkPush measures lines/s through Push with the WAL on (embedded JetStream, file
+// storage): concurrent pushes of 100 lines of ~200 bytes over 10 streams each.
+func BenchmarkPush(b *testing.B) {
+	h := start(b, natstest.RunServer(b), newMemStore(), testConfig())
+	const linesPerPush = 100
+	line := strings.Repeat("x", 200)
+	var n atomic.Int64
+	b.SetParallelism(16)
+	b.ResetTimer()
+	t0 := time.Now()
+	b.RunParallel(func(pb *testing.PB) {
+		g := n.Add(1)
+		ts := int64(0)
+		for pb.Next() {
+			req := &logproto.PushRequest{}
+			for s := range 10 {
+				sa := &logproto.StreamAdapter{Labels: fmt.Sprintf(`{app="bench", g="%d", s="%d"}`, g, s)}
+				for range linesPerPush / 10 {
+					ts++
+					sa.Entries = append(sa.Entries, entry(ts, line))
+				}
+				req.Streams = append(req.Streams, sa)
+			}
+			if _, err := h.ing.Push(ctxFor("t"), req); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+	el := time.Since(t0)
+	b.StopTimer()
+	b.ReportMetric(float64(b.N*linesPerPush)/el.Seconds(), "lines/s")
+	b.SetBytes(int64(linesPerPush * len(line)))
+}

@@ -103,13 +103,17 @@ func aggregateVector(e *syntax.VectorAggregationExpr, vec []promSample) []promSa
 }
 
 // selectK returns the k largest (top) or smallest samples, in that order; ties keep the
-// order of the input, NaN ranks last.
+// order of the labels, NaN ranks last.
 func selectK(in []promSample, k int, top bool) []promSample {
 	s := append([]promSample(nil), in...)
 	sort.SliceStable(s, func(i, j int) bool {
 		a, b := s[i].v, s[j].v
 		if math.IsNaN(a) || math.IsNaN(b) {
 			return !math.IsNaN(a)
+		}
+		if a == b {
+			// Deterministic ties, so shards and time splits pick the same series.
+			return labels.Compare(s[i].lbls, s[j].lbls) < 0
 		}
 		if top {
 			return a > b

@@ -218,6 +218,9 @@ func decodeU(s []byte) (rune, int) {
 // appendSanitized appends key mapped to the label charset: surrounding spaces trimmed, every
 // rune outside [a-zA-Z0-9_] replaced by '_'.
 func appendSanitized(dst, key []byte) []byte {
+	if isCleanKey(key) {
+		return append(dst, key...)
+	}
 	for len(key) > 0 && isSpace(key[0]) {
 		key = key[1:]
 	}
@@ -269,6 +272,16 @@ func validUTF8Value(v []byte) bool {
 			return false
 		}
 		i += n
+	}
+	return true
+}
+
+// isCleanKey reports whether key needs no sanitising (the common case).
+func isCleanKey(key []byte) bool {
+	for _, c := range key {
+		if !(c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) {
+			return false
+		}
 	}
 	return true
 }

@@ -85,7 +85,7 @@ func testData(n int, seed uint64) (model, *Writer) {
 		ls := labels.FromStrings(lb...)
 		for c := range 1 + rng.IntN(3) {
 			from := rng.Int64N(1000)
-			ref := ChunkRef{From: from, Through: from + rng.Int64N(100), Size: rng.Int64N(1 << 20), Entries: rng.Int64N(1000),
+			ref := ChunkRef{From: from, Through: from + rng.Int64N(100), Size: rng.Int64N(1 << 20), UncompressedSize: rng.Int64N(1 << 22), Entries: rng.Int64N(1000),
 				Key: fmt.Sprintf("chunks/fake/%x/%d", ls.Hash(), c), Checksum: rng.Uint32()}
 			m.add(ls, ref)
 			w.Add(ls, ref)

@@ -27,9 +27,9 @@ type Reader struct {
 	nchunks  int
 }
 
-// minChunkRefLen is the smallest encoding of a chunk ref: five one-byte varints, a 4-byte
+// minChunkRefLen is the smallest encoding of a chunk ref: six one-byte varints, a 4-byte
 // checksum and a key of at least one byte.
-const minChunkRefLen = 10
+const minChunkRefLen = 11
 
 type seriesEntry struct {
 	fp         uint64
@@ -287,6 +287,7 @@ func (r *Reader) appendChunks(out []ChunkRef, s *seriesEntry, from, through int6
 		prev = c.From
 		span := d.uvarint()
 		c.Size = int64(d.uvarint() & math.MaxInt64)
+		c.UncompressedSize = int64(d.uvarint() & math.MaxInt64)
 		c.Entries = int64(d.uvarint() & math.MaxInt64)
 		c.Checksum = d.be32()
 		key := d.bytes(d.uvarint())

@@ -11,9 +11,12 @@ import (
 type ChunkRef struct {
 	From, Through int64 // Unix ns of the first and last entry, inclusive
 	Size          int64 // bytes of the chunk object as stored
-	Entries       int64 // number of entries in the chunk
-	Key           string
-	Checksum      uint32 // the chunk object's own checksum (CRC32C of its bytes, by convention)
+	// UncompressedSize is the bytes of the chunk's lines and structured metadata, what Loki's
+	// index stats report as bytes and what query limits on bytes processed count.
+	UncompressedSize int64
+	Entries          int64 // number of entries in the chunk
+	Key              string
+	Checksum         uint32 // the chunk object's own checksum (CRC32C of its bytes, by convention)
 }
 
 // Overlaps reports whether the chunk has entries possibly within [from, through] (inclusive).
@@ -36,6 +39,8 @@ func compareChunkRefs(a, b ChunkRef) int {
 		return 1
 	case a.Size != b.Size:
 		return cmp64(a.Size, b.Size)
+	case a.UncompressedSize != b.UncompressedSize:
+		return cmp64(a.UncompressedSize, b.UncompressedSize)
 	case a.Entries != b.Entries:
 		return cmp64(a.Entries, b.Entries)
 	case a.Checksum != b.Checksum:
@@ -72,6 +77,8 @@ type Lookup interface {
 	LabelNames(from, through int64, matchers []*labels.Matcher) ([]string, error)
 	// LabelValues returns the sorted values of name among the selected series with chunks in range.
 	LabelValues(name string, from, through int64, matchers []*labels.Matcher) ([]string, error)
+	// Stats returns the streams, chunks, uncompressed bytes and entries the matchers select.
+	Stats(matchers []*labels.Matcher, from, through int64) (Stats, error)
 }
 
 var (

@@ -87,7 +87,7 @@ func validate(s *wseries) error {
 			return fmt.Errorf("chunk %s: through before from", c.Key)
 		case c.Key == "":
 			return errors.New("chunk with an empty key")
-		case c.Size < 0 || c.Entries < 0:
+		case c.Size < 0 || c.UncompressedSize < 0 || c.Entries < 0:
 			return fmt.Errorf("chunk %s: negative size or entries", c.Key)
 		}
 	}
@@ -161,6 +161,7 @@ func (w *Writer) Finish() ([]byte, error) {
 			prev = c.From
 			chunks = binary.AppendUvarint(chunks, uint64(c.Through-c.From))
 			chunks = binary.AppendUvarint(chunks, uint64(c.Size))
+			chunks = binary.AppendUvarint(chunks, uint64(c.UncompressedSize))
 			chunks = binary.AppendUvarint(chunks, uint64(c.Entries))
 			chunks = binary.BigEndian.AppendUint32(chunks, c.Checksum)
 			chunks = binary.AppendUvarint(chunks, uint64(len(c.Key)))

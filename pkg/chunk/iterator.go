@@ -14,6 +14,8 @@ type IterStats struct {
 	DecompressedLines  int64 // entries decoded from decompressed blocks
 	CompressedBytes    int64 // compressed bytes of the columns decompressed
 	DecompressedBlocks int
+	// StructuredMetadataBytes is the part of DecompressedBytes that was structured metadata.
+	StructuredMetadataBytes int64
 }
 
 // EntryIterator yields the raw entries of one chunk in a time range. It implements
@@ -107,6 +109,7 @@ func (it *EntryIterator) nextBlock() bool {
 		it.stats.DecompressedLines += int64(m.entries)
 		it.stats.DecompressedBytes += int64(m.rawLen[0] + m.rawLen[1] + m.rawLen[2])
 		it.stats.CompressedBytes += int64(m.compLen[0] + m.compLen[1] + m.compLen[2])
+		it.stats.StructuredMetadataBytes += int64(m.rawLen[colMeta])
 		lo, hi := timeWindow(it.db.ts, it.from, it.through)
 		if lo == hi {
 			continue

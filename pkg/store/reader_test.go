@@ -1,0 +1,310 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/skaldlogs/skald/pkg/chunk"
+	"github.com/skaldlogs/skald/pkg/iter"
+	"github.com/skaldlogs/skald/pkg/labels"
+	"github.com/skaldlogs/skald/pkg/logql"
+	"github.com/skaldlogs/skald/pkg/logql/syntax"
+	"github.com/skaldlogs/skald/pkg/objstore"
+	"github.com/skaldlogs/skald/pkg/tenant"
+	"github.com/skaldlogs/skald/proto/querierpb"
+)
+
+const sec = int64(1e9)
+
+// base is 2026-11-24T23:00:00Z: an hour before a period boundary, so data spans two periods.
+var base = int64(1795647600) * sec
+
+type fixture struct {
+	bkt     objstore.Bucket
+	streams map[string][]iter.Entry // by labels string
+	lbls    map[string]labels.Labels
+}
+
+// newFixture writes 3 streams of 2 h of one line per second each, as 10-minute chunks, via two
+// writers (ingesters) that both flush the app=api stream (replicas, cut at other points).
+func newFixture(t *testing.T) *fixture {
+	t.Helper()
+	ctx := context.Background()
+	f := &fixture{bkt: newBucket(t), streams: map[string][]iter.Entry{}, lbls: map[string]labels.Labels{}}
+	w1 := NewWriter(f.bkt, WriterConfig{WriterID: "ing-1"}, nil)
+	w2 := NewWriter(f.bkt, WriterConfig{WriterID: "ing-2"}, nil)
+	for _, ls := range []labels.Labels{
+		labels.FromStrings("app", "api", "env", "prod"),
+		labels.FromStrings("app", "web", "env", "prod"),
+		labels.FromStrings("app", "db", "env", "dev"),
+	} {
+		var es []iter.Entry
+		for i := int64(0); i < 7200; i++ {
+			line := fmt.Sprintf("level=%s app=%s msg=\"request %d\" status=%d", []string{"info", "warn", "error"}[i%3], ls.Get("app"), i, 200+i%5*100)
+			e := iter.Entry{Timestamp: base + i*sec, Line: line}
+			if i%100 == 0 {
+				e.StructuredMetadata = labels.FromStrings("trace_id", fmt.Sprintf("t%d", i))
+			}
+			es = append(es, e)
+		}
+		es[3600].Line += " needle-xyzzy-42"
+		f.streams[ls.String()] = es
+		f.lbls[ls.String()] = ls
+		if err := w1.WriteChunks(ctx, "t1", cut(t, ls, es, 600)); err != nil {
+			t.Fatal(err)
+		}
+		if ls.Get("app") == "api" {
+			if err := w2.WriteChunks(ctx, "t1", cut(t, ls, es, 700)); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	return f
+}
+
+func cut(t *testing.T, ls labels.Labels, es []iter.Entry, per int) []FlushedChunk {
+	t.Helper()
+	var out []FlushedChunk
+	for i := 0; i < len(es); i += per {
+		fc, err := BuildChunk(ls, es[i:min(i+per, len(es))], chunk.Options{BlockSize: 8 << 10})
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, fc)
+	}
+	return out
+}
+
+func newTestReader(t *testing.T, bkt objstore.Bucket, cfg Config) *Reader {
+	t.Helper()
+	r, err := NewReader(bkt, cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+func tctx(id string) context.Context { return tenant.InjectContext(context.Background(), id) }
+
+func selectLogs(t *testing.T, r *Reader, q string, start, end int64, limit uint32, dir iter.Direction) ([]iter.Entry, []string, *querierpb.QueryStats) {
+	t.Helper()
+	sel, err := syntax.ParseLogSelector(q, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	it, err := r.SelectLogs(tctx("t1"), logql.SelectLogParams{Selector: sel, Start: start, End: end, Limit: limit, Direction: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer it.Close()
+	var es []iter.Entry
+	var ls []string
+	for it.Next() {
+		es = append(es, it.At())
+		ls = append(ls, it.Labels())
+	}
+	if err := it.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return es, ls, it.(iter.StatsReporter).Stats()
+}
+
+func TestSelectLogsEndToEnd(t *testing.T) {
+	f := newFixture(t)
+	r := newTestReader(t, f.bkt, Config{CacheBytes: 64 << 20, CacheDir: t.TempDir()})
+	api := labels.FromStrings("app", "api", "env", "prod").String()
+	start, end := base+1000*sec, base+5000*sec // crosses the period boundary at base+3600s
+
+	// Forward, one stream, replicas deduplicated, exact range.
+	es, _, st := selectLogs(t, r, `{app="api"}`, start, end, 0, iter.Forward)
+	want := f.streams[api][1000:5000]
+	if len(es) != len(want) {
+		t.Fatalf("got %d entries, want %d", len(es), len(want))
+	}
+	for i := range want {
+		if es[i].Timestamp != want[i].Timestamp || es[i].Line != want[i].Line || !labels.Equal(es[i].StructuredMetadata, want[i].StructuredMetadata) {
+			t.Fatalf("entry %d: %+v, want %+v", i, es[i], want[i])
+		}
+	}
+	if st.TotalDuplicates == 0 || st.TotalChunksRef == 0 || st.DecompressedLines == 0 || st.PostFilterLines != int64(len(want)) {
+		t.Fatalf("stats %+v", st)
+	}
+
+	// Backward with a limit over all streams: newest first, ties by labels.
+	es, ls, _ := selectLogs(t, r, `{env=~"prod|dev"}`, start, end, 10, iter.Backward)
+	if len(es) != 10 || es[0].Timestamp != end-sec || es[9].Timestamp != end-4*sec {
+		t.Fatalf("backward limit: %d entries, first %d last %d", len(es), es[0].Timestamp-base, es[len(es)-1].Timestamp-base)
+	}
+	if !slices.IsSorted(ls[:3]) {
+		t.Fatalf("ties not ordered by labels: %v", ls[:3])
+	}
+
+	// A needle: the filter skips nearly every block, the pipeline keeps the line.
+	es, ls, st = selectLogs(t, r, `{env="prod"} |= "needle-xyzzy"`, base, base+7200*sec, 0, iter.Forward)
+	if len(es) != 2 || !strings.Contains(es[0].Line, "needle-xyzzy-42") || ls[0] == ls[1] {
+		t.Fatalf("needle: %v %v", es, ls)
+	}
+	if st.BlocksSkipped == 0 || st.DecompressedLines > 2000 {
+		t.Fatalf("needle stats %+v", st)
+	}
+
+	// A parser stage: labels in the result are the pipeline's.
+	es, ls, _ = selectLogs(t, r, `{app="db"} | logfmt | status >= 600`, base, base+100*sec, 0, iter.Forward)
+	if len(es) != 20 || !strings.Contains(ls[0], `status="600"`) {
+		t.Fatalf("logfmt: %d entries, labels %v", len(es), ls[:min(1, len(ls))])
+	}
+
+	// Nothing matches: empty, no error.
+	if es, _, _ := selectLogs(t, r, `{app="nope"}`, start, end, 0, iter.Forward); len(es) != 0 {
+		t.Fatal("entries for an unknown stream")
+	}
+	// Another tenant sees nothing.
+	sel, _ := syntax.ParseLogSelector(`{app="api"}`, true)
+	it, err := r.SelectLogs(tctx("t2"), logql.SelectLogParams{Selector: sel, Start: start, End: end})
+	if err != nil || it.Next() {
+		t.Fatalf("tenant t2 sees t1's data (err %v)", err)
+	}
+	if _, err := r.SelectLogs(context.Background(), logql.SelectLogParams{Selector: sel, Start: start, End: end}); !errors.Is(err, tenant.ErrNoOrgID) {
+		t.Fatalf("no tenant: %v", err)
+	}
+}
+
+func TestSelectSamples(t *testing.T) {
+	f := newFixture(t)
+	r := newTestReader(t, f.bkt, Config{CacheBytes: 64 << 20})
+	expr, err := syntax.ParseSampleExpr(`count_over_time({env="prod"} |= "level=error" [1m])`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	start, end := base, base+7200*sec
+	it, err := r.SelectSamples(tctx("t1"), logql.SelectSampleParams{Expr: expr, Start: start, End: end})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := map[string]int{}
+	prev := int64(0)
+	for it.Next() {
+		s := it.At()
+		if s.Timestamp < prev {
+			t.Fatal("samples out of order")
+		}
+		prev = s.Timestamp
+		lbls, err := labels.Parse(it.Labels())
+		if err != nil {
+			t.Fatal(err)
+		}
+		n[lbls.Get("app")]++ // structured metadata becomes labels, splitting series
+	}
+	if it.Err() != nil {
+		t.Fatal(it.Err())
+	}
+	if len(n) != 2 || n["api"] != 2400 || n["web"] != 2400 {
+		t.Fatalf("samples per series %v", n)
+	}
+	if st := it.(iter.StatsReporter).Stats(); st.TotalDuplicates == 0 {
+		t.Fatalf("replica samples not counted as duplicates: %+v", st)
+	}
+}
+
+func TestLabelsAndSeries(t *testing.T) {
+	f := newFixture(t)
+	r := newTestReader(t, f.bkt, Config{CacheBytes: 1 << 20, SegmentListTTL: 1 << 40})
+	ctx := tctx("t1")
+	names, err := r.LabelNames(ctx, base, base+7200*sec)
+	if err != nil || !slices.Equal(names, []string{"app", "env"}) {
+		t.Fatalf("names %v %v", names, err)
+	}
+	vals, err := r.LabelValues(ctx, "app", base, base+7200*sec, labels.MustNewMatcher(labels.MatchEqual, "env", "prod"))
+	if err != nil || !slices.Equal(vals, []string{"api", "web"}) {
+		t.Fatalf("values %v %v", vals, err)
+	}
+	ss, err := r.Series(ctx, base, base+7200*sec, [][]*labels.Matcher{
+		{labels.MustNewMatcher(labels.MatchEqual, "app", "db")},
+		{labels.MustNewMatcher(labels.MatchEqual, "app", "web")},
+	})
+	if err != nil || len(ss) != 2 || ss[0].Get("app") != "db" || ss[1].Get("app") != "web" {
+		t.Fatalf("series %v %v", ss, err)
+	}
+	// The replica's chunk across midnight is in both periods' segments but counts once.
+	st, err := r.IndexStats(ctx, base, base+7200*sec, labels.MustNewMatcher(labels.MatchEqual, "app", "api"))
+	if err != nil || st.Chunks != 12+11 || st.Entries != 2*7200 {
+		t.Fatalf("index stats of the replicated stream %+v %v", st, err)
+	}
+	// Outside the data: nothing.
+	if vals, _ := r.LabelValues(ctx, "app", base-10*day, base-9*day); len(vals) != 0 {
+		t.Fatalf("values outside the data %v", vals)
+	}
+	st, err = r.IndexStats(ctx, base, base+7200*sec, labels.MustNewMatcher(labels.MatchEqual, "app", "web"))
+	if err != nil || st.Streams != 1 || st.Entries != 7200 || st.Chunks != 12 {
+		t.Fatalf("index stats %+v %v", st, err)
+	}
+}
+
+func TestQueryLimits(t *testing.T) {
+	f := newFixture(t)
+	sel, _ := syntax.ParseLogSelector(`{env="prod"}`, true)
+	p := logql.SelectLogParams{Selector: sel, Start: base, End: base + 7200*sec}
+	r := newTestReader(t, f.bkt, Config{MaxChunksPerQuery: 5})
+	if _, err := r.SelectLogs(tctx("t1"), p); !errors.Is(err, ErrLimit) || !strings.Contains(err.Error(), "max number of chunks") {
+		t.Fatalf("chunk limit: %v", err)
+	}
+	r = newTestReader(t, f.bkt, Config{MaxBytesPerQuery: 1000})
+	if _, err := r.SelectLogs(tctx("t1"), p); !errors.Is(err, ErrLimit) || !strings.Contains(err.Error(), "too many bytes") {
+		t.Fatalf("bytes limit: %v", err)
+	}
+}
+
+func TestCorruptChunkIsAnError(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	var key string
+	_ = f.bkt.Iter(ctx, ChunkTenantPrefix("t1"), func(k string) error {
+		if key == "" {
+			key = k
+		}
+		return nil
+	})
+	data := readObject(t, f.bkt, key)
+	data[len(data)/2] ^= 0xff
+	if err := f.bkt.Upload(ctx, key, strings.NewReader(string(data)), int64(len(data))); err != nil {
+		t.Fatal(err)
+	}
+	r := newTestReader(t, f.bkt, Config{})
+	sel, _ := syntax.ParseLogSelector(`{env=~".+"}`, true)
+	it, err := r.SelectLogs(tctx("t1"), logql.SelectLogParams{Selector: sel, Start: base, End: base + 7200*sec})
+	if err == nil {
+		for it.Next() {
+		}
+		err = it.Err()
+	}
+	var ce *chunk.CorruptionError
+	if !errors.As(err, &ce) {
+		t.Fatalf("got %v, want a CorruptionError", err)
+	}
+}
+
+func TestDiskCacheServesSegments(t *testing.T) {
+	f := newFixture(t)
+	dir := t.TempDir()
+	r := newTestReader(t, f.bkt, Config{CacheDir: dir})
+	if names, err := r.LabelNames(tctx("t1"), base, base+7200*sec); err != nil || len(names) != 2 {
+		t.Fatalf("names %v %v", names, err)
+	}
+	// A fresh reader (no memory cache) over a bucket whose segments are unreadable still answers
+	// from the cache directory.
+	r2 := newTestReader(t, noGetBucket{f.bkt}, Config{CacheDir: dir})
+	if names, err := r2.LabelNames(tctx("t1"), base, base+7200*sec); err != nil || len(names) != 2 {
+		t.Fatalf("names from disk cache %v %v", names, err)
+	}
+}
+
+type noGetBucket struct{ objstore.Bucket }
+
+func (noGetBucket) Get(context.Context, string) (io.ReadCloser, error) {
+	return nil, errors.New("bucket offline")
+}

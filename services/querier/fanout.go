@@ -91,7 +91,7 @@ func (f *fanout) SelectLogs(ctx context.Context, p logql.SelectLogParams) (iter.
 			closeAll(its)
 			return nil, fmt.Errorf("select logs from store: %w", err)
 		}
-		its = append(its, it)
+		its = append(its, &storeEntries{EntryIterator: it, st: st})
 	}
 	return newLimitedMerge(iter.NewMergeEntryIterator(its, p.Direction), p.Limit, st), nil
 }
@@ -140,7 +140,7 @@ func (f *fanout) SelectSamples(ctx context.Context, p logql.SelectSampleParams) 
 			}
 			return nil, fmt.Errorf("select samples from store: %w", err)
 		}
-		its = append(its, it)
+		its = append(its, &storeSamples{SampleIterator: it, st: st})
 	}
 	return &countedSamples{SampleIterator: iter.NewMergeSampleIterator(its), st: st}, nil
 }

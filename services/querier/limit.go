@@ -1,6 +1,9 @@
 package querier
 
-import "github.com/skaldlogs/skald/pkg/iter"
+import (
+	"github.com/skaldlogs/skald/pkg/iter"
+	"github.com/skaldlogs/skald/proto/querierpb"
+)
 
 // limitedMerge stops a merged entry iterator after limit entries (0: no limit) and, when
 // closed, reports the replica copies the merge dropped to the query's statistics.
@@ -44,4 +47,33 @@ func (c *countedSamples) Close() error {
 		c.st.addDuplicates(dc.Duplicates())
 	}
 	return c.SampleIterator.Close()
+}
+
+// storeEntries and storeSamples report the store's counters (iter.StatsReporter) to the
+// query's statistics when the store's iterator is closed.
+type storeEntries struct {
+	iter.EntryIterator
+	st *queryStats
+}
+
+func (s *storeEntries) Close() error {
+	s.st.addStore(reportedStats(s.EntryIterator))
+	return s.EntryIterator.Close()
+}
+
+type storeSamples struct {
+	iter.SampleIterator
+	st *queryStats
+}
+
+func (s *storeSamples) Close() error {
+	s.st.addStore(reportedStats(s.SampleIterator))
+	return s.SampleIterator.Close()
+}
+
+func reportedStats(it any) *querierpb.QueryStats {
+	if r, ok := it.(iter.StatsReporter); ok {
+		return r.Stats()
+	}
+	return nil
 }

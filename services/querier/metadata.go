@@ -112,21 +112,28 @@ func (q *Querier) Series(ctx context.Context, start, end int64, groups []string)
 	return out, nil
 }
 
-// IndexStats answers index/stats: from the store's index when it can, plus the streams
-// ingesters know; otherwise the number of matching streams alone.
+// IndexStats answers index/stats: chunks, entries and bytes from the store's index when it
+// can; streams also count those only ingesters hold (recent, not yet flushed), found through
+// Series. Without an index-capable store the answer has streams only.
 func (q *Querier) IndexStats(ctx context.Context, start, end int64, selector string) (IndexStats, error) {
 	matchers, err := labels.ParseMatchers(selector)
 	if err != nil {
 		return IndexStats{}, badRequest(err)
 	}
+	var st IndexStats
 	if is, ok := q.store.(IndexStatser); ok {
-		return is.IndexStats(ctx, start, end, matchers...)
+		if st, err = is.IndexStats(ctx, start, end, matchers...); err != nil {
+			return IndexStats{}, fmt.Errorf("query store index stats: %w", err)
+		}
 	}
-	series, err := q.Series(ctx, start, end, []string{selector})
-	if err != nil {
-		return IndexStats{}, err
+	if _, _, recent := q.fan.ingesterWindow(start, end); recent || st == (IndexStats{}) {
+		series, err := q.Series(ctx, start, end, []string{selector})
+		if err != nil {
+			return IndexStats{}, err
+		}
+		st.Streams = max(st.Streams, uint64(len(series)))
 	}
-	return IndexStats{Streams: uint64(len(series))}, nil
+	return st, nil
 }
 
 func compareStrings(a, b string) int {

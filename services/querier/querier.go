@@ -12,6 +12,7 @@ import (
 	"github.com/skaldlogs/skald/pkg/labels"
 	"github.com/skaldlogs/skald/pkg/logql"
 	"github.com/skaldlogs/skald/pkg/ring"
+	"github.com/skaldlogs/skald/pkg/store"
 	"github.com/skaldlogs/skald/proto/querierpb"
 )
 
@@ -30,10 +31,9 @@ type Store interface {
 	Series(ctx context.Context, start, end int64, groups [][]*labels.Matcher) ([]labels.Labels, error)
 }
 
-// IndexStats is the answer of index/stats.
-type IndexStats struct {
-	Streams, Chunks, Entries, Bytes uint64
-}
+// IndexStats is the answer of index/stats (the store's type, so *store.Reader is an
+// IndexStatser as it is).
+type IndexStats = store.IndexStats
 
 // IndexStatser is implemented by stores that can answer index/stats from their index alone.
 // Without it the querier approximates the answer from Series (streams only).

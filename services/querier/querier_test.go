@@ -42,6 +42,7 @@ type envOpts struct {
 	ingesters   []*fakeIngester
 	rf          int
 	store       *memSource
+	storeImpl   Store // instead of store
 	limits      Limits
 	auth        bool
 	within      time.Duration
@@ -81,6 +82,9 @@ func newEnv(t *testing.T, o envOpts) *env {
 	}
 	if o.store != nil {
 		deps.Store = o.store
+	}
+	if o.storeImpl != nil {
+		deps.Store = o.storeImpl
 	}
 	cfg := Config{AuthEnabled: o.auth, NoAuthTenant: "fake", QueryIngestersWithin: o.within}
 	q, err := New(cfg, deps, nil, prometheus.NewRegistry())

@@ -91,6 +91,30 @@ func (q *queryStats) add(lines int64, st *querierpb.QueryStats) {
 	c.HeadChunkStructuredMetadataBytes += st.GetStructuredMetadataBytes()
 }
 
+// addStore adds the store's counters (what the querier itself read) to querier.store.
+func (q *queryStats) addStore(st *querierpb.QueryStats) {
+	if q == nil || st == nil {
+		return
+	}
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	s := &q.s.Querier.Store
+	s.TotalChunksRef += st.GetTotalChunksRef()
+	s.TotalChunksDownloaded += st.GetTotalChunksDownloaded()
+	s.ChunksDownloadTime += st.GetChunksDownloadTimeNs()
+	c := &s.Chunk
+	c.HeadChunkBytes += st.GetHeadChunkBytes()
+	c.HeadChunkLines += st.GetHeadChunkLines()
+	c.DecompressedBytes += st.GetDecompressedBytes()
+	c.DecompressedLines += st.GetDecompressedLines()
+	c.CompressedBytes += st.GetCompressedBytes()
+	c.TotalDuplicates += st.GetTotalDuplicates()
+	c.PostFilterLines += st.GetPostFilterLines()
+	c.DecompressedStructuredMetadataBytes += st.GetStructuredMetadataBytes()
+	q.s.Index.TotalChunks += st.GetTotalChunksRef()
+	q.s.Index.PostFilterChunks += st.GetTotalChunksDownloaded()
+}
+
 // result returns the collected statistics; the copies removed by the querier's merges count as
 // the querier's duplicates.
 func (q *queryStats) result() loghttp.Stats {

@@ -47,9 +47,6 @@ type Config struct {
 	// busy machines or leadership flaps.
 	RaftHeartbeatTimeout time.Duration `yaml:"raft_heartbeat_timeout"`
 	RaftElectionTimeout  time.Duration `yaml:"raft_election_timeout"`
-	// ProbeTimeout bounds how long a blank voter looks for a running cluster before it
-	// bootstraps a new one.
-	ProbeTimeout time.Duration `yaml:"probe_timeout"`
 	// ApplyTimeout bounds one Raft command or membership RPC attempt.
 	ApplyTimeout time.Duration `yaml:"apply_timeout"`
 	// SnapshotThreshold is how many log entries trigger a snapshot.
@@ -75,7 +72,6 @@ func (c *Config) RegisterFlags(prefix string, fs *flag.FlagSet) {
 	fs.DurationVar(&c.HeartbeatTimeout, prefix+"heartbeat-timeout", time.Minute, "Heartbeat age after which a member is unhealthy; 0 never.")
 	fs.DurationVar(&c.RaftHeartbeatTimeout, prefix+"raft-heartbeat-timeout", time.Second, "Raft follower heartbeat timeout.")
 	fs.DurationVar(&c.RaftElectionTimeout, prefix+"raft-election-timeout", time.Second, "Raft election timeout.")
-	fs.DurationVar(&c.ProbeTimeout, prefix+"probe-timeout", 5*time.Second, "How long a blank voter looks for a running cluster before bootstrapping.")
 	fs.DurationVar(&c.ApplyTimeout, prefix+"apply-timeout", 5*time.Second, "Timeout of one Raft command or membership call.")
 	fs.Uint64Var(&c.SnapshotThreshold, prefix+"snapshot-threshold", 8192, "Raft log entries between snapshots.")
 }

@@ -220,15 +220,18 @@ func retry[T any](ctx context.Context, n *Node, what string, f func(context.Cont
 	}
 }
 
-// probeRunning asks the other initial voters whether a Raft group is already running (a leader
-// known or entries past the bootstrap configuration). It returns false when every peer answered
-// blank or none answered within ProbeTimeout.
+// probeRunning asks the other initial voters whether a Raft group already runs: a leader known,
+// or a log past the bootstrap configuration (index 1), on disk or live. It returns false only
+// when every peer answered and none runs. It never gives up on an unreachable peer: a blank
+// voter that bootstrapped while the group was merely down could vote with an empty log under
+// the identity the group remembers. So a first start of a cluster waits for all its initial
+// voters (as Consul's bootstrap_expect does).
 func (n *Node) probeRunning(ctx context.Context) (bool, error) {
 	seeds := n.cfg.seeds()
 	if len(seeds) == 0 {
 		return false, nil
 	}
-	deadline := time.Now().Add(n.cfg.ProbeTimeout)
+	lastLog := time.Now()
 	for {
 		answered := 0
 		for _, a := range seeds {
@@ -248,8 +251,12 @@ func (n *Node) probeRunning(ctx context.Context) (bool, error) {
 				return true, nil
 			}
 		}
-		if answered == len(seeds) || time.Now().After(deadline) {
+		if answered == len(seeds) {
 			return false, nil
+		}
+		if time.Since(lastLog) > 5*time.Second {
+			n.logger.Warn("blank raft state: waiting for every initial voter to answer before bootstrapping", "answered", answered, "peers", len(seeds))
+			lastLog = time.Now()
 		}
 		select {
 		case <-ctx.Done():

@@ -34,8 +34,11 @@ type Node struct {
 	view    atomic.Pointer[ringView]
 	metrics *nodeMetrics
 
-	raft  atomic.Pointer[raft.Raft]
-	store *raftboltdb.BoltStore
+	raft atomic.Pointer[raft.Raft]
+	// store is set once opened, before Raft starts, so Status can tell peers that this member
+	// has Raft state even while it is still starting.
+	store     atomic.Pointer[raftboltdb.BoltStore]
+	diskState atomic.Bool
 
 	connMu sync.Mutex
 	conns  map[string]*grpc.ClientConn
@@ -115,7 +118,7 @@ func (n *Node) openRaft(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("open raft store: %w", err)
 	}
-	n.store = store
+	n.store.Store(store)
 	snaps, err := raft.NewFileSnapshotStoreWithLogger(n.cfg.Dir, 2, hlog)
 	if err != nil {
 		return fmt.Errorf("open raft snapshots: %w", err)
@@ -124,6 +127,7 @@ func (n *Node) openRaft(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("check raft state: %w", err)
 	}
+	n.diskState.Store(has)
 	bootstrap := false
 	if !has {
 		running := true
@@ -280,8 +284,8 @@ func (n *Node) shutdown(transfer bool) error {
 		}
 		close(end)
 	}
-	if n.store != nil {
-		if err := n.store.Close(); err != nil {
+	if store := n.store.Load(); store != nil {
+		if err := store.Close(); err != nil {
 			errs = append(errs, fmt.Errorf("close raft store: %w", err))
 		}
 	}

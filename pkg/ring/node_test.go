@@ -2,6 +2,7 @@ package ring_test
 
 import (
 	"context"
+	"os"
 	"slices"
 	"testing"
 	"time"
@@ -338,4 +339,30 @@ func metricValue(t *testing.T, reg *prometheus.Registry, name, lv string) float6
 		}
 	}
 	return 0
+}
+
+// TestWipedVoterFullRestart wipes one voter while the whole group is down. On restart the blank
+// voter must not bootstrap (its peers report Raft state on disk even before their Raft runs):
+// it waits for the others to elect a leader, which removes and re-adds it.
+func TestWipedVoterFullRestart(t *testing.T) {
+	c := ringtest.NewCluster(t, 3)
+	for _, m := range c.Members {
+		c.Stop(m)
+	}
+	if err := os.RemoveAll(c.Members[0].Dir); err != nil {
+		t.Fatal(err)
+	}
+	c.RestartAll(c.Members...)
+	c.WaitConverged(10 * time.Second)
+	removes := 0.0
+	for _, m := range c.Members {
+		removes += metricValue(t, m.Registry, "skald_ring_raft_membership_changes_total", "remove")
+	}
+	if removes != 1 {
+		t.Fatalf("%v removals, want the wiped voter's old incarnation removed once", removes)
+	}
+	voters, _, _ := c.Leader(5 * time.Second).Node.Voters()
+	if len(voters) != 3 {
+		t.Fatalf("voters %v", voters)
+	}
 }

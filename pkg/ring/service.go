@@ -45,6 +45,12 @@ func (s *service) Status(context.Context, *ringpb.StatusRequest) (*ringpb.Status
 	resp := &ringpb.StatusResponse{Id: n.cfg.ID}
 	r := n.raft.Load()
 	if r == nil {
+		// Still starting: report the state on disk, so a blank peer never mistakes a
+		// restarting group for a new one.
+		if store := n.store.Load(); store != nil && n.diskState.Load() {
+			resp.HasState = true
+			resp.LastIndex, _ = store.LastIndex()
+		}
 		return resp, nil
 	}
 	resp.RaftState = r.State().String()

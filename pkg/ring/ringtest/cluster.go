@@ -132,7 +132,6 @@ func (c *Cluster) Config(m *Member) ring.Config {
 		HeartbeatTimeout:     c.opts.HeartbeatTimeout,
 		RaftHeartbeatTimeout: 500 * time.Millisecond,
 		RaftElectionTimeout:  500 * time.Millisecond,
-		ProbeTimeout:         2 * time.Second,
 		ApplyTimeout:         2 * time.Second,
 		SnapshotThreshold:    8192,
 	}
@@ -201,6 +200,31 @@ func (c *Cluster) Restart(m *Member) {
 		c.t.Fatal(err)
 	}
 	c.activate(m)
+}
+
+// RestartAll restarts stopped members concurrently (members of a group that lost quorum need
+// each other to elect a leader) and makes them ACTIVE.
+func (c *Cluster) RestartAll(ms ...*Member) {
+	c.t.Helper()
+	var wg sync.WaitGroup
+	errs := make([]error, len(ms))
+	for i, m := range ms {
+		g, r := listen(c.t, m.Addr), listen(c.t, m.RaftAddr)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = c.start(m, g, r)
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			c.t.Fatal(err)
+		}
+	}
+	for _, m := range ms {
+		c.activate(m)
+	}
 }
 
 // Wipe stops m, deletes its Raft data dir and starts it again under the same ID.

@@ -22,6 +22,7 @@ const tmpDir = ".skald-tmp"
 // new one, never a partial one.
 type Filesystem struct {
 	root string
+	fsys writeFS
 }
 
 var _ Bucket = (*Filesystem)(nil)
@@ -29,6 +30,10 @@ var _ Bucket = (*Filesystem)(nil)
 // NewFilesystem opens (creating it if needed) a filesystem bucket rooted at dir. Temporary files
 // left by a crash during an upload are removed.
 func NewFilesystem(dir string) (Bucket, error) {
+	return newFilesystem(dir, osFS{})
+}
+
+func newFilesystem(dir string, fsys writeFS) (*Filesystem, error) {
 	if dir == "" {
 		return nil, errors.New("open filesystem bucket: empty directory")
 	}
@@ -42,7 +47,7 @@ func NewFilesystem(dir string) (Bucket, error) {
 	if err := os.MkdirAll(filepath.Join(abs, tmpDir), 0o755); err != nil {
 		return nil, fmt.Errorf("open filesystem bucket %s: %w", abs, err)
 	}
-	return &Filesystem{root: abs}, nil
+	return &Filesystem{root: abs, fsys: fsys}, nil
 }
 
 func (b *Filesystem) path(key string) (string, error) {
@@ -55,7 +60,8 @@ func (b *Filesystem) path(key string) (string, error) {
 	return filepath.Join(b.root, filepath.FromSlash(key)), nil
 }
 
-// Upload implements Bucket.
+// Upload implements Bucket. An error after the rename (syncing the directory) means the new
+// version may or may not survive a crash; any earlier error leaves the old version in place.
 func (b *Filesystem) Upload(ctx context.Context, name string, r io.Reader, size int64) (err error) {
 	dst, err := b.path(name)
 	if err != nil {
@@ -64,7 +70,7 @@ func (b *Filesystem) Upload(ctx context.Context, name string, r io.Reader, size 
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("upload %s: %w", name, err)
 	}
-	f, err := os.CreateTemp(filepath.Join(b.root, tmpDir), "upload-*")
+	f, err := b.fsys.CreateTemp(filepath.Join(b.root, tmpDir), "upload-*")
 	if err != nil {
 		return fmt.Errorf("upload %s: %w", name, err)
 	}
@@ -72,7 +78,7 @@ func (b *Filesystem) Upload(ctx context.Context, name string, r io.Reader, size 
 	defer func() {
 		if err != nil {
 			_ = f.Close()
-			_ = os.Remove(tmp)
+			_ = b.fsys.Remove(tmp)
 		}
 	}()
 	n, err := io.Copy(f, ctxReader{ctx, r})
@@ -96,7 +102,7 @@ func (b *Filesystem) Upload(ctx context.Context, name string, r io.Reader, size 
 	// Rename; retrying a few times makes that race harmless.
 	for attempt := 0; ; attempt++ {
 		if err = b.mkdirAll(dir); err == nil {
-			if err = os.Rename(tmp, dst); err == nil {
+			if err = b.fsys.Rename(tmp, dst); err == nil {
 				break
 			}
 		}
@@ -104,7 +110,7 @@ func (b *Filesystem) Upload(ctx context.Context, name string, r io.Reader, size 
 			return fmt.Errorf("upload %s: %w", name, err)
 		}
 	}
-	if err := syncDir(dir); err != nil {
+	if err := b.fsys.SyncDir(dir); err != nil {
 		return fmt.Errorf("upload %s: sync directory: %w", name, err)
 	}
 	return nil
@@ -124,26 +130,14 @@ func (b *Filesystem) mkdirAll(dir string) error {
 		missing = append(missing, d)
 	}
 	for i := len(missing) - 1; i >= 0; i-- {
-		if err := os.Mkdir(missing[i], 0o755); err != nil && !errors.Is(err, fs.ErrExist) {
+		if err := b.fsys.Mkdir(missing[i], 0o755); err != nil && !errors.Is(err, fs.ErrExist) {
 			return err
 		}
-		if err := syncDir(filepath.Dir(missing[i])); err != nil {
+		if err := b.fsys.SyncDir(filepath.Dir(missing[i])); err != nil {
 			return err
 		}
 	}
 	return nil
-}
-
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	err = d.Sync()
-	if cerr := d.Close(); err == nil {
-		err = cerr
-	}
-	return err
 }
 
 // ctxReader stops a copy once ctx is done, so a cancelled upload of a large or slow stream

@@ -29,9 +29,9 @@ type tempFile interface {
 type osFS struct{}
 
 func (osFS) CreateTemp(dir, pattern string) (tempFile, error) { return os.CreateTemp(dir, pattern) }
-func (osFS) Rename(oldpath, newpath string) error              { return os.Rename(oldpath, newpath) }
-func (osFS) Mkdir(name string, perm fs.FileMode) error         { return os.Mkdir(name, perm) }
-func (osFS) Remove(name string) error                          { return os.Remove(name) }
+func (osFS) Rename(oldpath, newpath string) error             { return os.Rename(oldpath, newpath) }
+func (osFS) Mkdir(name string, perm fs.FileMode) error        { return os.Mkdir(name, perm) }
+func (osFS) Remove(name string) error                         { return os.Remove(name) }
 
 func (osFS) SyncDir(dir string) error {
 	d, err := os.Open(dir)

@@ -32,6 +32,8 @@ type fakeIngester struct {
 	got  []*logproto.StreamAdapter
 	tens []string
 	fail func(ctx context.Context) error
+	// discard drops what it receives (benchmarks).
+	discard bool
 }
 
 func (f *fakeIngester) Push(ctx context.Context, req *logproto.PushRequest, _ ...grpc.CallOption) (*logproto.PushResponse, error) {
@@ -39,6 +41,9 @@ func (f *fakeIngester) Push(ctx context.Context, req *logproto.PushRequest, _ ..
 		if err := f.fail(ctx); err != nil {
 			return nil, err
 		}
+	}
+	if f.discard {
+		return &logproto.PushResponse{}, nil
 	}
 	id, _ := tenant.FromContext(ctx)
 	f.mu.Lock()

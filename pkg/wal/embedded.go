@@ -8,6 +8,7 @@ import (
 	"net"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/nats-io/nats-server/v2/server"
@@ -31,6 +32,12 @@ type EmbeddedConfig struct {
 	SyncAlways bool `yaml:"sync_always"`
 	// ReadyTimeout bounds how long StartEmbedded waits for the server.
 	ReadyTimeout time.Duration `yaml:"ready_timeout"`
+	// ClusterName, ClusterListenAddress (host:port) and Routes (nats://host:port of every
+	// member, this one included) join the server to a JetStream cluster, so the WAL stream can
+	// be R3. Empty ClusterListenAddress: a standalone server.
+	ClusterName          string   `yaml:"cluster_name"`
+	ClusterListenAddress string   `yaml:"cluster_listen_address"`
+	Routes               []string `yaml:"routes"`
 }
 
 // RegisterFlags registers the embedded server's flags with their defaults.
@@ -54,6 +61,14 @@ func (c *EmbeddedConfig) Validate() error {
 	if c.ListenAddress != "" {
 		if _, _, err := net.SplitHostPort(c.ListenAddress); err != nil {
 			return fmt.Errorf("parse nats listen address: %w", err)
+		}
+	}
+	if c.ClusterListenAddress != "" {
+		if _, _, err := net.SplitHostPort(c.ClusterListenAddress); err != nil {
+			return fmt.Errorf("parse nats cluster listen address: %w", err)
+		}
+		if c.ClusterName == "" || c.ServerName == "" {
+			return errors.New("a clustered nats server needs a cluster name and a unique server name")
 		}
 	}
 	return nil
@@ -81,15 +96,19 @@ func StartEmbedded(cfg EmbeddedConfig, logger *slog.Logger) (*server.Server, err
 	if cfg.ListenAddress == "" {
 		opts.DontListen = true
 	} else {
-		host, port, err := net.SplitHostPort(cfg.ListenAddress)
+		host, port, err := splitHostPort(cfg.ListenAddress)
 		if err != nil {
 			return nil, fmt.Errorf("parse nats listen address: %w", err)
 		}
-		p, err := strconv.Atoi(port)
+		opts.Host, opts.Port = host, port
+	}
+	if cfg.ClusterListenAddress != "" {
+		host, port, err := splitHostPort(cfg.ClusterListenAddress)
 		if err != nil {
-			return nil, fmt.Errorf("parse nats listen port: %w", err)
+			return nil, fmt.Errorf("parse nats cluster listen address: %w", err)
 		}
-		opts.Host, opts.Port = host, p
+		opts.Cluster = server.ClusterOpts{Name: cfg.ClusterName, Host: host, Port: port}
+		opts.Routes = server.RoutesFromStr(strings.Join(cfg.Routes, ","))
 	}
 	s, err := server.NewServer(opts)
 	if err != nil {
@@ -108,6 +127,18 @@ func StartEmbedded(cfg EmbeddedConfig, logger *slog.Logger) (*server.Server, err
 		return nil, fmt.Errorf("start nats server: not ready after %s", timeout)
 	}
 	return s, nil
+}
+
+func splitHostPort(addr string) (string, int, error) {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return "", 0, err
+	}
+	p, err := strconv.Atoi(port)
+	if err != nil {
+		return "", 0, err
+	}
+	return host, p, nil
 }
 
 // ConnectInProcess opens a client connection to s without any network listener.

@@ -27,7 +27,10 @@
 //	label_format         NewLabelsFormatter
 //	drop, keep           NewDropLabels, NewKeepLabels
 //	decolorize           NewDecolorizer
-//	metric extraction    NewLineSampleExtractor (count, bytes), NewLabelSampleExtractor (unwrap)
+//	metric extraction    NewLineSampleExtractor (count, bytes), NewLabelSampleExtractor (unwrap,
+//	                     Conversion), Grouping (by/without pushed down)
+//	helpers              ParseBytes, SanitizeLabelKey, NewLabelsResult, LabelsBuilder (for
+//	                     custom stages)
 //
 // Invariants and lifetimes:
 //   - Pipelines, stages and extractors are immutable after construction and safe for concurrent
@@ -40,4 +43,9 @@
 //     and __error_details__, exactly as Loki does, and later label filters may test them.
 //   - Parsed keys are sanitised to the label charset; a key equal to a stream label gets the
 //     suffix "_extracted".
+//   - Results are cached per stream by label set (LabelsBuilder.LabelsResult), so recurring
+//     label sets cost no allocation; parsed values live in a per-entry arena until then.
+//   - Label precedence when names collide: labels set by stages, then structured metadata,
+//     then stream labels. Only string matchers can drop an entry that carries __error__;
+//     numeric, duration and bytes filters let it through.
 package log

@@ -1,6 +1,7 @@
 package log
 
 import (
+	"regexp"
 	"testing"
 )
 
@@ -97,4 +98,35 @@ func TestLineFilterErrors(t *testing.T) {
 			t.Errorf("%s %q: no error", tc.op, tc.m)
 		}
 	}
+}
+
+// FuzzRegexpFilter checks the literal fast paths against the regexp engine.
+func FuzzRegexpFilter(f *testing.F) {
+	for _, s := range []string{"foo", ".*foo.*", "foo|bar", "(?i)error", "(?i)ok", "(?i)status", "a.*b", "^foo", "(foo)", "", "(?i)k|s"} {
+		f.Add(s, "an ERROR with foo and o\u212a and statu\u017f")
+	}
+	f.Fuzz(func(t *testing.T, re, line string) {
+		want, err := regexp.Compile(re)
+		if err != nil {
+			return
+		}
+		flt, err := newRegexpFilter(re)
+		if err != nil {
+			t.Fatalf("regexp %q compiles but the filter does not: %v", re, err)
+		}
+		if got := flt.Filter([]byte(line)); got != want.MatchString(line) {
+			t.Fatalf("filter %q on %q = %v, regexp says %v", re, line, got, !got)
+		}
+	})
+}
+
+func FuzzPatternFilter(f *testing.F) {
+	for _, s := range []string{"<_> level=error <_>", "<_> bar", "foo <_>", "a<_>b<_>c"} {
+		f.Add(s, "ts=1 level=error msg=x foo bar")
+	}
+	f.Fuzz(func(t *testing.T, pattern, line string) {
+		if flt, err := NewLineFilter(LineMatchPattern, pattern); err == nil {
+			_ = flt.Filter([]byte(line))
+		}
+	})
 }

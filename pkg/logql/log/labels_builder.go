@@ -27,7 +27,7 @@ const (
 	ErrRegexpParser     = "RegexpParserErr"
 	ErrPatternParser    = "PatternParserErr"
 	duplicateSuffix     = "_extracted"
-	maxResultCacheItems = 4096
+	maxResultCacheItems = 256 // per stream: bounds memory when a query holds many streams
 )
 
 // Category says where a label came from; LabelsResult keeps the three apart.

@@ -176,8 +176,16 @@ func sortedKeys(set map[string]bool) []string {
 // wire batching (small batches, to exercise concatenation).
 type fakeIngester struct {
 	querierpb.UnimplementedQuerierServer
-	src *memSource
-	err error // returned by every call when set
+	src   *memSource
+	err   error // returned by every call when set
+	batch int   // entries per response; 0 means 2, to exercise concatenation
+}
+
+func (f *fakeIngester) batchSize() int {
+	if f.batch > 0 {
+		return f.batch
+	}
+	return 2
 }
 
 func (f *fakeIngester) Query(req *querierpb.LogQueryRequest, ss grpc.ServerStreamingServer[querierpb.LogQueryResponse]) error {
@@ -196,7 +204,7 @@ func (f *fakeIngester) Query(req *querierpb.LogQueryRequest, ss grpc.ServerStrea
 	if err != nil {
 		return err
 	}
-	return iter.SendEntries(it, 2, func(r *querierpb.LogQueryResponse) error {
+	return iter.SendEntries(it, f.batchSize(), func(r *querierpb.LogQueryResponse) error {
 		r.Stats = &querierpb.QueryStats{HeadChunkLines: 1, HeadChunkBytes: 10}
 		return ss.Send(r)
 	})
@@ -214,7 +222,7 @@ func (f *fakeIngester) QuerySample(req *querierpb.SampleQueryRequest, ss grpc.Se
 	if err != nil {
 		return err
 	}
-	return iter.SendSamples(it, 2, ss.Send)
+	return iter.SendSamples(it, f.batchSize(), ss.Send)
 }
 
 func (f *fakeIngester) Label(ctx context.Context, req *querierpb.LabelRequest) (*querierpb.LabelResponse, error) {

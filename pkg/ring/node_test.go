@@ -60,6 +60,14 @@ func TestClusterBootstrap(t *testing.T) {
 			}
 		}
 	}
+	for _, m := range c.Members {
+		if got := metricValue(t, m.Registry, "skald_ring_members", "ACTIVE"); got != 3 {
+			t.Errorf("%s: skald_ring_members{state=ACTIVE} = %v", m.ID, got)
+		}
+	}
+	if got := metricValue(t, leader.Registry, "skald_ring_raft_state", ""); got != 2 {
+		t.Errorf("leader's skald_ring_raft_state = %v, want 2", got)
+	}
 	// Every member answers replication sets identically from its local copy.
 	for key := uint32(0); key < 1<<31; key += 1 << 27 {
 		want, err := c.Members[0].Node.Get(key, ring.Write)
@@ -318,7 +326,8 @@ func TestWipedVoterRejoins(t *testing.T) {
 	}
 }
 
-// metricValue returns the value of the series of name whose (only) label has value lv.
+// metricValue returns the value of the series of name whose only label has value lv (lv "": the
+// series without labels).
 func metricValue(t *testing.T, reg *prometheus.Registry, name, lv string) float64 {
 	t.Helper()
 	mfs, err := reg.Gather()
@@ -330,7 +339,7 @@ func metricValue(t *testing.T, reg *prometheus.Registry, name, lv string) float6
 			continue
 		}
 		for _, m := range mf.Metric {
-			if len(m.Label) == 1 && m.Label[0].GetValue() == lv {
+			if (len(m.Label) == 0 && lv == "") || (len(m.Label) == 1 && m.Label[0].GetValue() == lv) {
 				if m.Counter != nil {
 					return m.Counter.GetValue()
 				}

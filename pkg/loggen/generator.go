@@ -40,6 +40,7 @@ var (
 type Generator struct {
 	rng     *rand.Rand
 	streams []Stream
+	buf     []byte
 }
 
 // Stream is one generated stream: its labels and line format.
@@ -99,36 +100,123 @@ func (g *Generator) Next(ts int64) Entry {
 	return Entry{Stream: s, Timestamp: ts, Line: g.Line(s, ts)}
 }
 
-// Line returns a new line for stream s at ts.
+// Line returns a new line for stream s at ts. Lines are built by appending into one reusable
+// buffer (no fmt): generation must stay far cheaper than what it loads.
 func (g *Generator) Line(s int, ts int64) string {
 	st := &g.streams[s]
 	r := g.rng
 	level, status := g.levelStatus()
 	method := methods[r.IntN(len(methods))]
 	path := paths[r.IntN(len(paths))]
+	pathID := -1
 	if r.IntN(3) == 0 {
-		path += "/" + strconv.Itoa(r.IntN(100000))
+		pathID = r.IntN(100000)
 	}
 	dur := time.Duration(r.ExpFloat64()*30*float64(time.Millisecond)) + 200*time.Microsecond
 	size := 200 + r.IntN(20000)
-	ip := fmt.Sprintf("10.%d.%d.%d", r.IntN(256), r.IntN(256), 1+r.IntN(254))
-	trace := fmt.Sprintf("%016x%016x", r.Uint64(), r.Uint64())
+	ip := [3]int{r.IntN(256), r.IntN(256), 1 + r.IntN(254)}
+	trace := [2]uint64{r.Uint64(), r.Uint64()}
 	t := time.Unix(0, ts).UTC()
+
+	b := g.buf[:0]
+	appendPath := func(b []byte) []byte {
+		b = append(b, path...)
+		if pathID >= 0 {
+			b = append(b, '/')
+			b = strconv.AppendInt(b, int64(pathID), 10)
+		}
+		return b
+	}
+	appendIP := func(b []byte) []byte {
+		b = append(b, "10."...)
+		b = strconv.AppendInt(b, int64(ip[0]), 10)
+		b = append(b, '.')
+		b = strconv.AppendInt(b, int64(ip[1]), 10)
+		b = append(b, '.')
+		return strconv.AppendInt(b, int64(ip[2]), 10)
+	}
+	appendTrace := func(b []byte) []byte {
+		return appendHex16(appendHex16(b, trace[0]), trace[1])
+	}
 	switch st.Format {
 	case FormatJSON:
-		return fmt.Sprintf(`{"ts":%q,"level":%q,"status":%d,"method":%q,"path":%q,"duration":%q,"bytes":%d,"client":%q,"trace_id":%q,"msg":%q}`,
-			t.Format(time.RFC3339Nano), level, status, method, path, roundDur(dur), size, ip, trace, g.msg(level))
+		b = append(b, `{"ts":"`...)
+		b = t.AppendFormat(b, time.RFC3339Nano)
+		b = append(b, `","level":"`...)
+		b = append(b, level...)
+		b = append(b, `","status":`...)
+		b = strconv.AppendInt(b, int64(status), 10)
+		b = append(b, `,"method":"`...)
+		b = append(b, method...)
+		b = append(b, `","path":"`...)
+		b = appendPath(b)
+		b = append(b, `","duration":"`...)
+		b = append(b, roundDur(dur)...)
+		b = append(b, `","bytes":`...)
+		b = strconv.AppendInt(b, int64(size), 10)
+		b = append(b, `,"client":"`...)
+		b = appendIP(b)
+		b = append(b, `","trace_id":"`...)
+		b = appendTrace(b)
+		b = append(b, `","msg":"`...)
+		b = append(b, g.msg(level)...)
+		b = append(b, `"}`...)
 	case FormatLogfmt:
-		return fmt.Sprintf(`ts=%s level=%s status=%d method=%s path=%s duration=%s bytes=%d client=%s trace_id=%s msg=%q`,
-			t.Format(time.RFC3339Nano), level, status, method, path, roundDur(dur), size, ip, trace, g.msg(level))
-	case FormatApacheCommon:
-		return fmt.Sprintf(`%s - %s [%s] "%s %s?trace_id=%s HTTP/1.1" %d %d`,
-			ip, users[r.IntN(len(users))], t.Format("02/Jan/2006:15:04:05 -0700"), method, path, trace, status, size)
-	default: // combined
-		return fmt.Sprintf(`%s - %s [%s] "%s %s?trace_id=%s HTTP/1.1" %d %d %q %q`,
-			ip, users[r.IntN(len(users))], t.Format("02/Jan/2006:15:04:05 -0700"), method, path, trace, status, size,
-			referers[r.IntN(len(referers))], agents[r.IntN(len(agents))])
+		b = append(b, "ts="...)
+		b = t.AppendFormat(b, time.RFC3339Nano)
+		b = append(b, " level="...)
+		b = append(b, level...)
+		b = append(b, " status="...)
+		b = strconv.AppendInt(b, int64(status), 10)
+		b = append(b, " method="...)
+		b = append(b, method...)
+		b = append(b, " path="...)
+		b = appendPath(b)
+		b = append(b, " duration="...)
+		b = append(b, roundDur(dur)...)
+		b = append(b, " bytes="...)
+		b = strconv.AppendInt(b, int64(size), 10)
+		b = append(b, " client="...)
+		b = appendIP(b)
+		b = append(b, " trace_id="...)
+		b = appendTrace(b)
+		b = append(b, ` msg="`...)
+		b = append(b, g.msg(level)...)
+		b = append(b, '"')
+	default: // Apache common or combined
+		b = appendIP(b)
+		b = append(b, " - "...)
+		b = append(b, users[r.IntN(len(users))]...)
+		b = append(b, " ["...)
+		b = t.AppendFormat(b, "02/Jan/2006:15:04:05 -0700")
+		b = append(b, `] "`...)
+		b = append(b, method...)
+		b = append(b, ' ')
+		b = appendPath(b)
+		b = append(b, "?trace_id="...)
+		b = appendTrace(b)
+		b = append(b, ` HTTP/1.1" `...)
+		b = strconv.AppendInt(b, int64(status), 10)
+		b = append(b, ' ')
+		b = strconv.AppendInt(b, int64(size), 10)
+		if st.Format == FormatApacheCombined {
+			b = append(b, ` "`...)
+			b = append(b, referers[r.IntN(len(referers))]...)
+			b = append(b, `" "`...)
+			b = append(b, agents[r.IntN(len(agents))]...)
+			b = append(b, '"')
+		}
 	}
+	g.buf = b
+	return string(b)
+}
+
+func appendHex16(b []byte, v uint64) []byte {
+	const digits = "0123456789abcdef"
+	for shift := 60; shift >= 0; shift -= 4 {
+		b = append(b, digits[(v>>uint(shift))&0xf])
+	}
+	return b
 }
 
 func roundDur(d time.Duration) string {

@@ -88,22 +88,24 @@ func templateFuncs() template.FuncMap {
 		},
 		"fromJson": func(s string) any {
 			var out any
-			_ = json.Unmarshal([]byte(s), &out)
+			if err := json.Unmarshal([]byte(s), &out); err != nil {
+				return ""
+			}
 			return out
 		},
 		"default": defaultValue,
 		// conversions and math
 		"int":     func(v any) int { return int(toInt64(v)) },
 		"float64": toFloat64,
-		"add":     func(a, b any) int64 { return toInt64(a) + toInt64(b) },
+		"add":     addInt,
 		"sub":     func(a, b any) int64 { return toInt64(a) - toInt64(b) },
 		"mul":     mulInt,
 		"div":     divInt,
 		"mod":     modInt,
-		"addf":    func(a, b any) float64 { return toFloat64(a) + toFloat64(b) },
-		"subf":    func(a, b any) float64 { return toFloat64(a) - toFloat64(b) },
+		"addf":    addFloat,
+		"subf":    subFloat,
 		"mulf":    mulFloat,
-		"divf":    func(a, b any) float64 { return toFloat64(a) / toFloat64(b) },
+		"divf":    divFloat,
 		"max":     maxInt,
 		"min":     minInt,
 		"maxf":    maxFloat,
@@ -113,13 +115,8 @@ func templateFuncs() template.FuncMap {
 		"round":   round,
 		// sizes and durations
 		"bytes": func(s string) (uint64, error) { return ParseBytes(s) },
-		"duration": func(v any) string {
-			return (time.Duration(toInt64(v)) * time.Second).String()
-		},
-		"duration_seconds": func(s string) (float64, error) {
-			d, err := time.ParseDuration(s)
-			return d.Seconds(), err
-		},
+		"duration":         durationSeconds, // documented as an alias of duration_seconds
+		"duration_seconds": durationSeconds,
 		// dates
 		"date":            formatDate,
 		"toDate":          func(layout, s string) (time.Time, error) { return time.ParseInLocation(layout, s, time.Local) },
@@ -292,6 +289,43 @@ func toFloat64(v any) float64 {
 	return float64(toInt64(v))
 }
 
+func durationSeconds(s string) (float64, error) {
+	d, err := time.ParseDuration(s)
+	return d.Seconds(), err
+}
+
+func addInt(vs ...any) int64 {
+	var sum int64
+	for _, v := range vs {
+		sum += toInt64(v)
+	}
+	return sum
+}
+
+func addFloat(vs ...any) float64 {
+	var sum float64
+	for _, v := range vs {
+		sum += toFloat64(v)
+	}
+	return sum
+}
+
+func subFloat(a any, vs ...any) float64 {
+	r := toFloat64(a)
+	for _, v := range vs {
+		r -= toFloat64(v)
+	}
+	return r
+}
+
+func divFloat(a any, vs ...any) float64 {
+	r := toFloat64(a)
+	for _, v := range vs {
+		r /= toFloat64(v)
+	}
+	return r
+}
+
 func mulInt(a any, rest ...any) int64 {
 	p := toInt64(a)
 	for _, r := range rest {
@@ -410,14 +444,16 @@ func toDateInZone(layout, zone, s string) (time.Time, error) {
 	return time.ParseInLocation(layout, s, loc)
 }
 
-// unixToTime converts an epoch in seconds, milliseconds, microseconds or nanoseconds (told
-// apart by the number of digits) to a time.
+// unixToTime converts an epoch in days, seconds, milliseconds, microseconds or nanoseconds
+// (told apart by the number of digits) to a time.
 func unixToTime(s string) (time.Time, error) {
 	n, err := strconv.ParseInt(s, 10, 64)
 	if err != nil {
 		return time.Time{}, fmt.Errorf("unable to convert %q to a time: %w", s, err)
 	}
 	switch len(strings.TrimPrefix(s, "-")) {
+	case 5:
+		return time.Unix(n*86400, 0), nil
 	case 10:
 		return time.Unix(n, 0), nil
 	case 13:

@@ -114,7 +114,7 @@ func templateFuncs() template.FuncMap {
 		"floor":   func(a any) float64 { return math.Floor(toFloat64(a)) },
 		"round":   round,
 		// sizes and durations
-		"bytes": func(s string) (uint64, error) { return ParseBytes(s) },
+		"bytes":            func(s string) (uint64, error) { return ParseBytes(s) },
 		"duration":         durationSeconds, // documented as an alias of duration_seconds
 		"duration_seconds": durationSeconds,
 		// dates

@@ -299,3 +299,33 @@ func isCorruption(err error) bool {
 	var ce *CorruptionError
 	return errors.As(err, &ce) && errors.Is(err, ErrCorrupt)
 }
+
+func TestUncompiledMatchers(t *testing.T) {
+	_, w := testData(100, 9)
+	data, err := w.Finish()
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := Open(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Matchers built as struct literals carry no compiled regex: lookups compile them.
+	lit := []*labels.Matcher{{Type: labels.MatchRegexp, Name: "app", Value: "app-1|app-2"}, {Type: labels.MatchNotRegexp, Name: "level", Value: "info"}}
+	compiled := []*labels.Matcher{labels.MustNewMatcher(labels.MatchRegexp, "app", "app-1|app-2"), labels.MustNewMatcher(labels.MatchNotRegexp, "level", "info")}
+	got, err := r.Series(lit, 0, 2000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, _ := r.Series(compiled, 0, 2000)
+	if len(want) == 0 || !equalSeries(got, want) {
+		t.Errorf("uncompiled matchers: %d series, want %d", len(got), len(want))
+	}
+	bad := []*labels.Matcher{{Type: labels.MatchRegexp, Name: "app", Value: "("}}
+	if _, err := r.Series(bad, 0, 2000); err == nil {
+		t.Error("invalid regex: no error")
+	}
+	if _, err := NewMultiReader(r).LabelValues("app", 0, 2000, bad); err == nil {
+		t.Error("invalid regex through MultiReader: no error")
+	}
+}

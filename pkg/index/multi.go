@@ -21,12 +21,20 @@ func NewMultiReader(rs ...*Reader) *MultiReader {
 
 // Series is Reader.Series over all segments.
 func (m *MultiReader) Series(matchers []*labels.Matcher, from, through int64) ([]SeriesChunks, error) {
+	sel, err := newSelector(matchers)
+	if err != nil {
+		return nil, err
+	}
+	return m.seriesSel(sel, from, through)
+}
+
+func (m *MultiReader) seriesSel(sel *selector, from, through int64) ([]SeriesChunks, error) {
 	if len(m.readers) == 1 {
-		return m.readers[0].Series(matchers, from, through)
+		return m.readers[0].seriesSel(sel, from, through)
 	}
 	var all []SeriesChunks
 	for _, r := range m.readers {
-		s, err := r.Series(matchers, from, through)
+		s, err := r.seriesSel(sel, from, through)
 		if err != nil {
 			return nil, err
 		}
@@ -52,12 +60,20 @@ func (m *MultiReader) Series(matchers []*labels.Matcher, from, through int64) ([
 
 // LabelNames is Reader.LabelNames over all segments.
 func (m *MultiReader) LabelNames(from, through int64, matchers []*labels.Matcher) ([]string, error) {
-	return m.union(func(r *Reader) ([]string, error) { return r.LabelNames(from, through, matchers) })
+	sel, err := newSelector(matchers)
+	if err != nil {
+		return nil, err
+	}
+	return m.union(func(r *Reader) ([]string, error) { return r.labelNamesSel(from, through, sel) })
 }
 
 // LabelValues is Reader.LabelValues over all segments.
 func (m *MultiReader) LabelValues(name string, from, through int64, matchers []*labels.Matcher) ([]string, error) {
-	return m.union(func(r *Reader) ([]string, error) { return r.LabelValues(name, from, through, matchers) })
+	sel, err := newSelector(matchers)
+	if err != nil {
+		return nil, err
+	}
+	return m.union(func(r *Reader) ([]string, error) { return r.labelValuesSel(name, from, through, sel) })
 }
 
 func (m *MultiReader) union(f func(*Reader) ([]string, error)) ([]string, error) {

@@ -1,6 +1,7 @@
 package index
 
 import (
+	"fmt"
 	"slices"
 	"sort"
 	"strings"
@@ -8,9 +9,35 @@ import (
 	"github.com/skaldlogs/skald/pkg/labels"
 )
 
+// selector is a lookup's matchers prepared once (regexes compiled and analysed), so that a
+// MultiReader over many segments does that work once per lookup, not once per segment.
+type selector struct {
+	ms    []*labels.Matcher
+	plans []regexPlan
+}
+
+func newSelector(ms []*labels.Matcher) (*selector, error) {
+	s := &selector{ms: make([]*labels.Matcher, len(ms)), plans: make([]regexPlan, len(ms))}
+	for i, m := range ms {
+		if m.Type == labels.MatchRegexp || m.Type == labels.MatchNotRegexp {
+			if m.Regexp() == nil {
+				// Built as a struct literal rather than with NewMatcher: compile it here.
+				rebuilt, err := labels.NewMatcher(m.Type, m.Name, m.Value)
+				if err != nil {
+					return nil, fmt.Errorf("compile matcher %s: %w", m, err)
+				}
+				m = rebuilt
+			}
+			s.plans[i] = planRegex(m.Value)
+		}
+		s.ms[i] = m
+	}
+	return s, nil
+}
+
 // positiveValues returns the indexes (into e.values) of the values that the positive sense of m
 // matches: m itself for = and =~, the matcher it negates for != and !~.
-func positiveValues(e *nameEntry, m *labels.Matcher) []int {
+func positiveValues(e *nameEntry, m *labels.Matcher, plan *regexPlan) []int {
 	var out []int
 	if m.Type == labels.MatchEqual || m.Type == labels.MatchNotEqual {
 		if i, ok := slices.BinarySearch(e.values, m.Value); ok {
@@ -18,16 +45,7 @@ func positiveValues(e *nameEntry, m *labels.Matcher) []int {
 		}
 		return out
 	}
-	re := m.Regexp()
-	if re == nil {
-		// A matcher built without NewMatcher has no compiled regex: test through a fresh one.
-		var err error
-		if m, err = labels.NewMatcher(labels.MatchRegexp, m.Name, m.Value); err != nil {
-			return nil
-		}
-		re = m.Regexp()
-	}
-	plan := planRegex(m.Value)
+	re := m.Regexp() // the positive regex, also for !~ (newSelector ensures it is compiled)
 	switch {
 	case plan.isSet:
 		for _, lit := range plan.literals {
@@ -83,10 +101,10 @@ func complement(idx []int, n int) []int {
 // Loki, so a matcher that matches "" also selects series without the label: such matchers are
 // applied by subtracting the series whose value does not match, the others by intersecting the
 // series whose value matches. With no intersecting matcher the result starts from all series.
-func (r *Reader) selectIDs(matchers []*labels.Matcher) (ids []uint32, all bool, err error) {
+func (r *Reader) selectIDs(sel *selector) (ids []uint32, all bool, err error) {
 	var include [][]uint32
 	var exclude [][]uint32
-	for _, m := range matchers {
+	for k, m := range sel.ms {
 		e := r.names[m.Name]
 		matchesEmpty := m.Matches("")
 		if e == nil {
@@ -95,7 +113,7 @@ func (r *Reader) selectIDs(matchers []*labels.Matcher) (ids []uint32, all bool, 
 			}
 			continue
 		}
-		pos := positiveValues(e, m)
+		pos := positiveValues(e, m, &sel.plans[k])
 		negative := m.Type == labels.MatchNotEqual || m.Type == labels.MatchNotRegexp
 		var idx []int
 		switch {
@@ -151,11 +169,11 @@ func (r *Reader) selectIDs(matchers []*labels.Matcher) (ids []uint32, all bool, 
 
 // forEachSeries calls f for each selected series with chunks in [from, through], in label order.
 // size, if not nil, is first told how many series at most f will see.
-func (r *Reader) forEachSeries(matchers []*labels.Matcher, from, through int64, size func(int), f func(s *seriesEntry) error) error {
+func (r *Reader) forEachSeries(sel *selector, from, through int64, size func(int), f func(s *seriesEntry) error) error {
 	if len(r.series) == 0 || r.maxT < from || r.minT > through {
 		return nil
 	}
-	ids, all, err := r.selectIDs(matchers)
+	ids, all, err := r.selectIDs(sel)
 	if err != nil {
 		return err
 	}
@@ -206,13 +224,21 @@ const slabLen = 4096
 // overlapping [from, through], with those chunks, sorted by labels. The returned slices may share
 // backing arrays: append to a series' Labels or Chunks only after copying them.
 func (r *Reader) Series(matchers []*labels.Matcher, from, through int64) ([]SeriesChunks, error) {
+	sel, err := newSelector(matchers)
+	if err != nil {
+		return nil, err
+	}
+	return r.seriesSel(sel, from, through)
+}
+
+func (r *Reader) seriesSel(sel *selector, from, through int64) ([]SeriesChunks, error) {
 	var (
 		out   []SeriesChunks
 		lslab []labels.Label
 		cslab []ChunkRef
 	)
 	size := func(n int) { out = make([]SeriesChunks, 0, n) }
-	err := r.forEachSeries(matchers, from, through, size, func(s *seriesEntry) error {
+	err := r.forEachSeries(sel, from, through, size, func(s *seriesEntry) error {
 		if cap(cslab)-len(cslab) < int(s.nchunks) {
 			cslab = make([]ChunkRef, 0, max(min(2*cap(cslab), slabLen), 16, int(s.nchunks)))
 		}
@@ -239,7 +265,15 @@ func (r *Reader) Series(matchers []*labels.Matcher, from, through int64) ([]Seri
 // LabelNames returns the sorted label names of the selected series with chunks in
 // [from, through]. It reads no chunk objects.
 func (r *Reader) LabelNames(from, through int64, matchers []*labels.Matcher) ([]string, error) {
-	if len(matchers) == 0 && len(r.series) > 0 && r.minT >= from && r.maxT <= through {
+	sel, err := newSelector(matchers)
+	if err != nil {
+		return nil, err
+	}
+	return r.labelNamesSel(from, through, sel)
+}
+
+func (r *Reader) labelNamesSel(from, through int64, sel *selector) ([]string, error) {
+	if len(sel.ms) == 0 && len(r.series) > 0 && r.minT >= from && r.maxT <= through {
 		names := make([]string, 0, len(r.names))
 		for n := range r.names {
 			names = append(names, n)
@@ -248,7 +282,7 @@ func (r *Reader) LabelNames(from, through int64, matchers []*labels.Matcher) ([]
 		return names, nil
 	}
 	seen := make(map[uint32]struct{})
-	err := r.forEachSeries(matchers, from, through, nil, func(s *seriesEntry) error {
+	err := r.forEachSeries(sel, from, through, nil, func(s *seriesEntry) error {
 		if ok, err := r.overlaps(s, from, through); !ok || err != nil {
 			return err
 		}
@@ -263,11 +297,19 @@ func (r *Reader) LabelNames(from, through int64, matchers []*labels.Matcher) ([]
 // LabelValues returns the sorted values of label name among the selected series with chunks in
 // [from, through]. It reads no chunk objects.
 func (r *Reader) LabelValues(name string, from, through int64, matchers []*labels.Matcher) ([]string, error) {
+	sel, err := newSelector(matchers)
+	if err != nil {
+		return nil, err
+	}
+	return r.labelValuesSel(name, from, through, sel)
+}
+
+func (r *Reader) labelValuesSel(name string, from, through int64, sel *selector) ([]string, error) {
 	e := r.names[name]
 	if e == nil {
 		return nil, nil
 	}
-	if len(matchers) == 0 && r.minT >= from && r.maxT <= through {
+	if len(sel.ms) == 0 && r.minT >= from && r.maxT <= through {
 		return slices.Clone(e.values), nil
 	}
 	nameRef, ok := slices.BinarySearch(r.symbols, name)
@@ -275,7 +317,7 @@ func (r *Reader) LabelValues(name string, from, through int64, matchers []*label
 		return nil, nil
 	}
 	seen := make(map[uint32]struct{})
-	err := r.forEachSeries(matchers, from, through, nil, func(s *seriesEntry) error {
+	err := r.forEachSeries(sel, from, through, nil, func(s *seriesEntry) error {
 		refs := r.lrefs[s.lstart : s.lstart+2*s.nlabels]
 		for i := 0; i < len(refs); i += 2 {
 			if refs[i] != uint32(nameRef) {

@@ -28,9 +28,17 @@ func (s *Stats) addSeries(cs []ChunkRef) {
 // Stats returns the totals of the series the matchers select over [from, through], decoding
 // chunk refs into one reused buffer and materialising no labels.
 func (r *Reader) Stats(matchers []*labels.Matcher, from, through int64) (Stats, error) {
+	sel, err := newSelector(matchers)
+	if err != nil {
+		return Stats{}, err
+	}
+	return r.statsSel(sel, from, through)
+}
+
+func (r *Reader) statsSel(sel *selector, from, through int64) (Stats, error) {
 	var st Stats
 	var buf []ChunkRef
-	err := r.forEachSeries(matchers, from, through, nil, func(s *seriesEntry) error {
+	err := r.forEachSeries(sel, from, through, nil, func(s *seriesEntry) error {
 		var err error
 		buf, err = r.appendChunks(buf[:0], s, from, through)
 		st.addSeries(buf)
@@ -42,10 +50,14 @@ func (r *Reader) Stats(matchers []*labels.Matcher, from, through int64) (Stats, 
 // Stats is Reader.Stats over all segments, counting a series found in several segments once
 // and identical chunk refs once.
 func (m *MultiReader) Stats(matchers []*labels.Matcher, from, through int64) (Stats, error) {
-	if len(m.readers) == 1 {
-		return m.readers[0].Stats(matchers, from, through)
+	sel, err := newSelector(matchers)
+	if err != nil {
+		return Stats{}, err
 	}
-	series, err := m.Series(matchers, from, through)
+	if len(m.readers) == 1 {
+		return m.readers[0].statsSel(sel, from, through)
+	}
+	series, err := m.seriesSel(sel, from, through)
 	var st Stats
 	for _, s := range series {
 		st.addSeries(s.Chunks)

@@ -46,7 +46,7 @@ func (c *EmbeddedConfig) RegisterFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.ListenAddress, "nats.listen-address", "", "host:port for the embedded NATS client listener; empty: in-process connections only.")
 	fs.StringVar(&c.ServerName, "nats.server-name", "skald", "Name of the embedded NATS server.")
 	fs.IntVar(&c.MaxPayload, "nats.max-payload", 8<<20, "Largest NATS message in bytes; bounds a WAL batch.")
-	fs.BoolVar(&c.SyncAlways, "nats.sync-always", false, "Fsync every JetStream message before acknowledging it (survives power loss; group commit keeps it affordable).")
+	fs.BoolVar(&c.SyncAlways, "nats.sync-always", true, "Fsync every JetStream message (one per group-commit batch) before acknowledging it, so an acknowledged push survives a power loss; false trusts the OS page cache (survives a process kill only).")
 	fs.DurationVar(&c.ReadyTimeout, "nats.ready-timeout", 10*time.Second, "How long to wait for the embedded NATS server to start.")
 }
 

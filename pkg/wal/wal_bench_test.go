@@ -17,9 +17,14 @@ import (
 // BenchmarkAppend measures acknowledged appends of ~1 KiB records from many goroutines, the
 // group-commit case: b.N records, reported as records/s and records per JetStream message.
 func BenchmarkAppend(b *testing.B) {
-	for _, par := range []int{1, 64} {
-		b.Run(map[int]string{1: "serial", 64: "parallel64"}[par], func(b *testing.B) {
-			s := natstest.RunServer(b)
+	for _, tc := range []struct {
+		name string
+		par  int
+		sync bool
+	}{{"serial", 1, false}, {"parallel64", 64, false}, {"serial-sync", 1, true}, {"parallel64-sync", 64, true}} {
+		par := tc.par
+		b.Run(tc.name, func(b *testing.B) {
+			s := natstest.RunServerWith(b, wal.EmbeddedConfig{DataDir: b.TempDir(), MaxPayload: 8 << 20, SyncAlways: tc.sync})
 			w := openWAL(b, s, "bench")
 			data, err := wal.EncodeRecord(nil, wal.Record{Tenant: "t", Streams: []*logproto.StreamAdapter{{
 				Labels:  `{app="bench"}`,

@@ -25,7 +25,13 @@ func RunServer(t testing.TB) *server.Server {
 // start another on the same files. It is shut down when the test ends (Shutdown is idempotent).
 func RunServerInDir(t testing.TB, dir string) *server.Server {
 	t.Helper()
-	s, err := wal.StartEmbedded(wal.EmbeddedConfig{DataDir: dir, ServerName: "natstest", MaxPayload: 8 << 20}, nil)
+	return RunServerWith(t, wal.EmbeddedConfig{DataDir: dir, ServerName: "natstest", MaxPayload: 8 << 20})
+}
+
+// RunServerWith starts a server with cfg (e.g. SyncAlways), shut down when the test ends.
+func RunServerWith(t testing.TB, cfg wal.EmbeddedConfig) *server.Server {
+	t.Helper()
+	s, err := wal.StartEmbedded(cfg, nil)
 	if err != nil {
 		t.Fatalf("start nats: %v", err)
 	}

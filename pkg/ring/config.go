@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"net"
+	"os"
 	"strings"
 	"time"
 )
@@ -59,7 +60,8 @@ type Config struct {
 
 // RegisterFlags registers the flags under prefix (e.g. "ring.") and sets the defaults.
 func (c *Config) RegisterFlags(prefix string, fs *flag.FlagSet) {
-	fs.StringVar(&c.ID, prefix+"id", "", "Member ID, stable across restarts (default: the hostname).")
+	host, _ := os.Hostname()
+	fs.StringVar(&c.ID, prefix+"id", host, "Member ID, stable across restarts.")
 	fs.StringVar(&c.Addr, prefix+"addr", "127.0.0.1:9095", "Advertised gRPC address of this member (host:port).")
 	fs.StringVar(&c.RaftBindAddr, prefix+"raft-bind-addr", "127.0.0.1:9096", "Raft transport listen address (host:port).")
 	fs.StringVar(&c.RaftAdvertiseAddr, prefix+"raft-advertise-addr", "", "Raft address other members dial; empty: the bind address.")

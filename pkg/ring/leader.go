@@ -82,6 +82,11 @@ func (n *Node) ensureServer(ctx context.Context, r *raft.Raft, p *ringpb.Peer, v
 		return fmt.Errorf("get raft configuration: %w", err)
 	}
 	id, addr := raft.ServerID(p.Id), raft.ServerAddress(p.RaftAddr)
+	if !voter && countVoters(f.Configuration(), id) < len(n.cfg.Peers) {
+		// A voter was forgotten (or never came): let the next member fill its seat so the
+		// group keeps the fault tolerance of its configured size.
+		voter = true
+	}
 	for _, s := range f.Configuration().Servers {
 		if s.ID != id {
 			continue
@@ -204,4 +209,15 @@ func memberOf(st *ringpb.RingState, id string) *ringpb.Member {
 		}
 	}
 	return nil
+}
+
+// countVoters counts the voters other than except.
+func countVoters(c raft.Configuration, except raft.ServerID) int {
+	n := 0
+	for _, s := range c.Servers {
+		if s.Suffrage == raft.Voter && s.ID != except {
+			n++
+		}
+	}
+	return n
 }

@@ -375,3 +375,22 @@ func TestWipedVoterFullRestart(t *testing.T) {
 		t.Fatalf("voters %v", voters)
 	}
 }
+
+// TestNonVoterFillsForgottenSeat: after a dead voter is forgotten, the next member to join takes
+// its vote, so the group is back to three voters.
+func TestNonVoterFillsForgottenSeat(t *testing.T) {
+	c := ringtest.NewCluster(t, 3)
+	dead := c.Members[2]
+	c.Kill(dead)
+	if err := c.Members[0].Node.Forget(ctxT(t, 10*time.Second), dead.ID); err != nil {
+		t.Fatal(err)
+	}
+	extra := c.AddNonVoter()
+	voters, nonvoters, err := c.Leader(5 * time.Second).Node.Voters()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(voters) != 3 || !slices.Contains(voters, extra.ID) || len(nonvoters) != 0 {
+		t.Fatalf("voters %v nonvoters %v", voters, nonvoters)
+	}
+}

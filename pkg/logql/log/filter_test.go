@@ -40,6 +40,7 @@ func TestLineFilter(t *testing.T) {
 	f(LineMatchRegexp, one("(?i)status"), "STATU\u017f", true) // long s folds to s in Go
 	f(LineMatchRegexp, one("(?i)ok"), "o\u212a", true)         // Kelvin sign folds to k
 	f(LineMatchRegexp, one("(?i)ok"), "oj", false)
+	f(LineMatchRegexp, one("a.b"), "a\nb", true) // Loki documents that . matches newlines in line filters
 	f(LineMatchRegexp, one("^foo"), "foo bar", true)
 	f(LineMatchRegexp, one("^foo"), "bar foo", false)
 	f(LineMatchRegexp, one(""), "x", true)
@@ -106,7 +107,7 @@ func FuzzRegexpFilter(f *testing.F) {
 		f.Add(s, "an ERROR with foo and o\u212a and statu\u017f")
 	}
 	f.Fuzz(func(t *testing.T, re, line string) {
-		want, err := regexp.Compile(re)
+		want, err := regexp.Compile("(?s)" + re)
 		if err != nil {
 			return
 		}

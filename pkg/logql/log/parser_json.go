@@ -31,6 +31,22 @@ type jsonParser struct {
 	keyBuf []byte
 	valBuf []byte
 	keys   keyInterner
+	seen   seenKeys
+}
+
+// seenKeys records the labels a parser set on the current line: Loki keeps the first value
+// when a key appears twice. Names come from the interner, so comparisons are mostly length
+// mismatches or pointer-equal strings.
+type seenKeys []string
+
+func (s *seenKeys) firstTime(name string) bool {
+	for _, n := range *s {
+		if n == name {
+			return false
+		}
+	}
+	*s = append(*s, name)
+	return true
 }
 
 // NewJSONParser returns the `| json` stage.
@@ -40,6 +56,7 @@ func (j *jsonParser) forStream() Stage { return &jsonParser{} }
 
 func (j *jsonParser) Process(_ int64, line []byte, lbs *LabelsBuilder) ([]byte, bool) {
 	j.prefix = j.prefix[:0]
+	j.seen = j.seen[:0]
 	i := skipWS(line, 0)
 	if i >= len(line) || line[i] != '{' {
 		lbs.SetErr(ErrJSON)
@@ -140,7 +157,9 @@ func (j *jsonParser) setLabel(key, raw []byte, typ jsonType, lbs *LabelsBuilder)
 	full := j.prefix
 	name := j.keys.get(full, func() string { return parsedName(string(full), lbs) })
 	j.prefix = j.prefix[:n]
-	lbs.Set(ParsedCategory, name, j.value(raw, typ, lbs))
+	if j.seen.firstTime(name) {
+		lbs.Set(ParsedCategory, name, j.value(raw, typ, lbs))
+	}
 }
 
 // parsedName finalises a sanitised key: '_' before a leading digit, and the "_extracted"

@@ -15,7 +15,7 @@ func TestJSONParser(t *testing.T) {
 		{"leading digit", `{}`, `{"1st":"x"}`, `{_1st="x"}`},
 		{"whitespace key", `{}`, `{" ": {"foo":"bar"}}`, `{foo="bar"}`},
 		{"clash with stream label", `{app="bar"}`, `{"app":"foo","next":{"err":false}}`, `{app="bar", app_extracted="foo", next_err="false"}`},
-		{"duplicate key last wins", `{}`, `{"a":"1","a":"2"}`, `{a="2"}`},
+		{"duplicate key first wins", `{}`, `{"a":"1","a":"2","b":{"c":1},"b_c":2}`, `{a="1", b_c="1"}`},
 		{"spaces", `{}`, " { \"a\" : \"1\" , \"b\" :{ } } ", `{a="1"}`},
 		{"invalid", `{}`, `{n}`, `{__error__="JSONParserErr", __error_details__="Value looks like object, but can't find closing '}' symbol"}`},
 		{"not json", `{}`, `level=info msg=hi`, `{__error__="JSONParserErr", __error_details__="Value looks like object, but can't find closing '}' symbol"}`},

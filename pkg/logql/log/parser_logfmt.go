@@ -127,6 +127,7 @@ type logfmtParser struct {
 	keyBuf  []byte
 	keys    keyInterner
 	idNames []string
+	seen    seenKeys
 }
 
 // NewLogfmtParser returns `| logfmt`. Without strict, pairs with syntax errors are skipped and
@@ -171,6 +172,7 @@ func (p *logfmtParser) Process(_ int64, line []byte, lbs *LabelsBuilder) ([]byte
 		}
 	}
 	p.sc.reset(line)
+	p.seen = p.seen[:0]
 	for {
 		more, ok := p.sc.next()
 		if !more {
@@ -200,7 +202,9 @@ func (p *logfmtParser) Process(_ int64, line []byte, lbs *LabelsBuilder) ([]byte
 			continue
 		}
 		name := p.keys.get(p.keyBuf, func() string { return parsedName(string(p.keyBuf), lbs) })
-		lbs.Set(ParsedCategory, name, lbs.internValue(val))
+		if p.seen.firstTime(name) {
+			lbs.Set(ParsedCategory, name, lbs.internValue(val))
+		}
 	}
 	return line, true
 }
@@ -221,7 +225,7 @@ func (p *logfmtParser) initIDs(lbs *LabelsBuilder) {
 func (p *logfmtParser) setExpr(val []byte, lbs *LabelsBuilder) {
 	key := p.sc.key
 	for i, e := range p.exprs {
-		if string(key) == e {
+		if string(key) == e && p.seen.firstTime(p.idNames[i]) {
 			lbs.Set(ParsedCategory, p.idNames[i], lbs.internValue(val))
 		}
 	}

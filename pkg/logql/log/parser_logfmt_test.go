@@ -16,7 +16,7 @@ func TestLogfmtParser(t *testing.T) {
 		{"empty value skipped", false, false, `{}`, `e= a=1 q=""`, `{a="1"}`},
 		{"clash", false, false, `{level="x"}`, `level=info`, `{level="x", level_extracted="info"}`},
 		{"sanitised keys", false, false, `{}`, `a-b=1 c.d=2 1x=3`, `{_1x="3", a_b="1", c_d="2"}`},
-		{"last value wins", false, false, `{}`, `a=1 a=2`, `{a="2"}`},
+		{"first value wins", false, false, `{}`, `a=1 a=2`, `{a="1"}`},
 		{"lenient skips bad pairs", false, false, `{}`, `a=b=c x=y`, `{x="y"}`},
 		{"lenient skips bare =", false, false, `{}`, `=foo a=b`, `{a="b"}`},
 		{"lenient quote in key", false, false, `{}`, `a"b=1 c=2`, `{c="2"}`},
@@ -50,6 +50,7 @@ func TestLogfmtExpressionParser(t *testing.T) {
 		{"field list", `{}`, []LabelExtractionExpr{{"status", "status"}}, `{status="200"}`},
 		{"missing", `{}`, []LabelExtractionExpr{{"x", "nope"}}, `{x=""}`},
 		{"clash", `{level="a"}`, []LabelExtractionExpr{{"level", "level"}}, `{level="a", level_extracted="info"}`},
+		{"same key twice", `{}`, []LabelExtractionExpr{{"a", "level"}, {"b", "level"}}, `{a="info", b="info"}`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			p := mustStage(NewLogfmtExpressionParser(tc.exprs, false, false))

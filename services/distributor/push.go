@@ -94,6 +94,9 @@ func (d *Distributor) PushTenant(ctx context.Context, tenantID string, req *logp
 		clear(st.Entries[len(kept):]) // drop references to rejected entries
 		st.Entries = kept
 		if len(kept) > 0 {
+			if limits.DiscoverLogLevels {
+				addDetectedLevels(ls, st)
+			}
 			valid = append(valid, st)
 		}
 	}

@@ -28,7 +28,8 @@
 // The message payload is
 //
 //	magic 'W', version 1, uvarint n, n × (uvarint len, record)
-//	record = uvarint len(tenant), tenant, protobuf logproto.PushRequest{streams}
+//	record = kind (0 entries, 1 marker), uvarint len(tenant), tenant,
+//	         protobuf logproto.PushRequest{streams}
 //
 // and a checkpoint payload is an 8-byte big-endian sequence followed by caller-defined bytes.
 //

@@ -10,11 +10,24 @@ import (
 	"github.com/skaldlogs/skald/proto/logproto"
 )
 
-// Record is one unit appended to the WAL: entries of one tenant's streams, as pushed.
+// Record is one unit appended to the WAL: entries of one tenant's streams, as pushed, or a
+// marker the caller replays at the same position among them.
 type Record struct {
+	Kind    RecordKind
 	Tenant  string
 	Streams []*logproto.StreamAdapter
 }
+
+// RecordKind says what a record means to its writer; the WAL only stores it.
+type RecordKind uint8
+
+const (
+	// KindEntries is pushed entries.
+	KindEntries RecordKind = 0
+	// KindMarker is a caller-defined marker (the ingester's chunk cuts), typically with stream
+	// labels but no entries.
+	KindMarker RecordKind = 1
+)
 
 const (
 	batchMagic   = 'W'
@@ -30,6 +43,7 @@ func EncodeRecord(dst []byte, r Record) ([]byte, error) {
 	if err != nil {
 		return dst, fmt.Errorf("marshal wal record: %w", err)
 	}
+	dst = append(dst, byte(r.Kind))
 	dst = binary.AppendUvarint(dst, uint64(len(r.Tenant)))
 	dst = append(dst, r.Tenant...)
 	return append(dst, body...), nil
@@ -37,6 +51,14 @@ func EncodeRecord(dst []byte, r Record) ([]byte, error) {
 
 // DecodeRecord decodes one record produced by EncodeRecord.
 func DecodeRecord(b []byte) (Record, error) {
+	if len(b) == 0 {
+		return Record{}, fmt.Errorf("%w: empty record", ErrCorrupt)
+	}
+	kind := RecordKind(b[0])
+	if kind > KindMarker {
+		return Record{}, fmt.Errorf("%w: unknown record kind %d", ErrCorrupt, kind)
+	}
+	b = b[1:]
 	n, k := binary.Uvarint(b)
 	if k <= 0 || n > uint64(len(b)-k) {
 		return Record{}, fmt.Errorf("%w: bad tenant length", ErrCorrupt)
@@ -46,7 +68,7 @@ func DecodeRecord(b []byte) (Record, error) {
 	if err := proto.Unmarshal(b[k+int(n):], &req); err != nil {
 		return Record{}, fmt.Errorf("%w: unmarshal push request: %v", ErrCorrupt, err)
 	}
-	return Record{Tenant: tenant, Streams: req.Streams}, nil
+	return Record{Kind: kind, Tenant: tenant, Streams: req.Streams}, nil
 }
 
 // encodeBatch frames already encoded records into one message payload.

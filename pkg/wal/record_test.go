@@ -14,6 +14,7 @@ import (
 func sampleRecords() []Record {
 	return []Record{
 		{Tenant: "", Streams: nil},
+		{Kind: KindMarker, Tenant: "t", Streams: []*logproto.StreamAdapter{{Labels: `{a="b"}`}}},
 		{Tenant: "t1", Streams: []*logproto.StreamAdapter{{
 			Labels: `{app="x"}`,
 			Entries: []*logproto.EntryAdapter{
@@ -36,7 +37,7 @@ func TestRecordRoundTrip(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got.Tenant != r.Tenant || !proto.Equal(&logproto.PushRequest{Streams: got.Streams}, &logproto.PushRequest{Streams: r.Streams}) {
+		if got.Kind != r.Kind || got.Tenant != r.Tenant || !proto.Equal(&logproto.PushRequest{Streams: got.Streams}, &logproto.PushRequest{Streams: r.Streams}) {
 			t.Fatalf("round trip of %v gave %v", r, got)
 		}
 		encoded = append(encoded, b)
@@ -69,10 +70,16 @@ func TestDecodeCorrupt(t *testing.T) {
 	f([]byte{'W', 1, 2, 1, 'a'})
 	f([]byte{'W', 1, 1, 5, 'a'})
 	f([]byte{'W', 1, 0, 'x'})
-	if _, err := DecodeRecord([]byte{10, 'a'}); err == nil {
+	if _, err := DecodeRecord([]byte{7, 0}); err == nil {
+		t.Error("DecodeRecord accepted an unknown kind")
+	}
+	if _, err := DecodeRecord(nil); err == nil {
+		t.Error("DecodeRecord accepted an empty record")
+	}
+	if _, err := DecodeRecord([]byte{0, 10, 'a'}); err == nil {
 		t.Error("DecodeRecord accepted a short tenant")
 	}
-	if _, err := DecodeRecord([]byte{0, 0xff, 0xff}); err == nil {
+	if _, err := DecodeRecord([]byte{0, 0, 0xff, 0xff}); err == nil {
 		t.Error("DecodeRecord accepted a bad protobuf")
 	}
 }

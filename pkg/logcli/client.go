@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+
+	"github.com/skaldlogs/skald/pkg/loghttp"
 )
 
 // client calls a Loki-compatible query API.
@@ -47,4 +49,19 @@ func (c *client) get(ctx context.Context, path string, params url.Values) (io.Re
 		return nil, fmt.Errorf("error response from server: %s (%s)", strings.TrimSpace(string(b)), resp.Status)
 	}
 	return resp.Body, nil
+}
+
+// queryRange runs one query_range request and decodes its answer.
+func (c *client) queryRange(ctx context.Context, params url.Values) (*loghttp.QueryResult, error) {
+	return c.query(ctx, "/loki/api/v1/query_range", params)
+}
+
+// query runs one query or query_range request and decodes its answer.
+func (c *client) query(ctx context.Context, path string, params url.Values) (*loghttp.QueryResult, error) {
+	body, err := c.get(ctx, path, params)
+	if err != nil {
+		return nil, err
+	}
+	defer body.Close()
+	return loghttp.DecodeQueryResponse(body)
 }

@@ -15,6 +15,7 @@ type options struct {
 
 	query      string
 	limit      int
+	batch      int
 	since      time.Duration
 	from, to   string
 	step       time.Duration
@@ -55,6 +56,7 @@ func parseArgs(args []string, stderr io.Writer, getenv func(string) string) (*op
 	fs.StringVar(&o.password, "password", getenv("LOKI_PASSWORD"), "Basic auth password (env LOKI_PASSWORD).")
 	fs.StringVar(&o.token, "bearer-token", getenv("LOKI_BEARER_TOKEN"), "Bearer token (env LOKI_BEARER_TOKEN).")
 	fs.IntVar(&o.limit, "limit", 30, "Most log lines to return; 0 leaves it to the server's default (100).")
+	fs.IntVar(&o.batch, "batch", 1000, "Lines per request when --limit is larger (the server caps one query at its max entries limit, 5000 by default).")
 	fs.DurationVar(&o.since, "since", time.Hour, "Look back this far from --to (ignored when --from is set).")
 	fs.StringVar(&o.from, "from", "", "Start of the range, RFC3339 (inclusive).")
 	fs.StringVar(&o.to, "to", "", "End of the range, RFC3339 (exclusive); default now. For --instant, the query time.")
@@ -112,6 +114,9 @@ func parseArgs(args []string, stderr io.Writer, getenv func(string) string) (*op
 	}
 	if o.limit < 0 {
 		return nil, errors.New("--limit must not be negative")
+	}
+	if o.batch <= 0 {
+		return nil, errors.New("--batch must be positive")
 	}
 	return o, nil
 }

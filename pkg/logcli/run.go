@@ -68,12 +68,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 			params.Set("interval", strconv.FormatFloat(o.interval.Seconds(), 'f', -1, 64))
 		}
 	}
-	body, err := c.get(ctx, path, params)
-	if err != nil {
-		return err
+	var res *loghttp.QueryResult
+	if !o.instant && o.limit > o.batch {
+		res, err = queryLogsBatched(ctx, c, o, params, start, end)
+	} else {
+		res, err = c.query(ctx, path, params)
 	}
-	defer body.Close()
-	res, err := loghttp.DecodeQueryResponse(body)
 	if err != nil {
 		return err
 	}

@@ -2,6 +2,7 @@ package log
 
 import (
 	"slices"
+	"strconv"
 	"strings"
 	"unsafe"
 
@@ -58,6 +59,7 @@ type LabelsBuilder struct {
 	// arena holds the bytes of label values parsed from the current entry (see internValue).
 	arena   []byte
 	hashBuf []byte
+	strBuf  []byte
 }
 
 // NewLabelsBuilder returns a builder for a stream with the given (sorted) labels.
@@ -272,20 +274,78 @@ func (b *LabelsBuilder) build(want func(name string) bool) *labelsResult {
 	if r, ok := b.cache[h]; ok && r.sameAs(buf, bounds) {
 		return r
 	}
-	// Values may point into the per-entry arena: the cached result must own its strings.
-	own := make(labels.Labels, len(buf))
-	for i, l := range buf {
-		own[i] = labels.Label{Name: strings.Clone(l.Name), Value: strings.Clone(l.Value)}
-	}
-	st, sm, pa := own[bounds[0]:bounds[1]], own[bounds[1]:bounds[2]], own[bounds[2]:bounds[3]]
-	merged := slices.Clone(own)
-	slices.SortStableFunc(merged, cmpLabel)
-	r := newLabelsResult(merged, st, sm, pa)
+	r := b.newResult(buf, bounds)
 	if len(b.cache) >= maxResultCacheItems {
 		clear(b.cache)
 	}
 	b.cache[h] = r
 	return r
+}
+
+// newResult copies buf into a result that owns its memory: values may point into the
+// per-entry arena and structured metadata into the caller's buffers. All strings share one
+// allocation, and both label slices another, to keep the cost of a new label set low.
+func (b *LabelsBuilder) newResult(buf labels.Labels, bounds [numCategories + 1]int) *labelsResult {
+	n := 0
+	for _, l := range buf {
+		n += len(l.Name) + len(l.Value)
+	}
+	mem := make([]byte, 0, n)
+	all := make(labels.Labels, 2*len(buf))
+	own, merged := all[:len(buf):len(buf)], all[len(buf):]
+	for i, l := range buf {
+		own[i] = labels.Label{Name: copyInto(&mem, l.Name), Value: copyInto(&mem, l.Value)}
+	}
+	copy(merged, own)
+	slices.SortStableFunc(merged, cmpLabel)
+	r := &labelsResult{
+		merged: merged,
+		stream: own[bounds[0]:bounds[1]],
+		sm:     own[bounds[1]:bounds[2]],
+		parsed: own[bounds[2]:bounds[3]],
+		hash:   b.hashLabels(merged),
+	}
+	b.strBuf = appendLabelsString(b.strBuf[:0], merged)
+	r.str = string(b.strBuf)
+	return r
+}
+
+// copyInto appends s to *mem (which never grows: it was sized for everything) and returns
+// the copy.
+func copyInto(mem *[]byte, s string) string {
+	if s == "" {
+		return ""
+	}
+	start := len(*mem)
+	*mem = append(*mem, s...)
+	return unsafe.String(&(*mem)[start], len(s))
+}
+
+// hashLabels equals labels.Labels.Hash (same bytes through xxhash) without its allocations.
+func (b *LabelsBuilder) hashLabels(ls labels.Labels) uint64 {
+	h := b.hashBuf[:0]
+	for _, l := range ls {
+		h = append(h, l.Name...)
+		h = append(h, 0xff)
+		h = append(h, l.Value...)
+		h = append(h, 0xff)
+	}
+	b.hashBuf = h
+	return xxhash.Sum64(h)
+}
+
+// appendLabelsString appends ls in the form of labels.Labels.String.
+func appendLabelsString(dst []byte, ls labels.Labels) []byte {
+	dst = append(dst, '{')
+	for i, l := range ls {
+		if i > 0 {
+			dst = append(dst, ", "...)
+		}
+		dst = append(dst, l.Name...)
+		dst = append(dst, '=')
+		dst = strconv.AppendQuote(dst, l.Value)
+	}
+	return append(dst, '}')
 }
 
 // GroupedLabels returns the entry's labels reduced by a by/without grouping (nil: all). An

@@ -219,6 +219,7 @@ func TestWriterRejectsInvalidInput(t *testing.T) {
 		{"through before from", labels.FromStrings("a", "b"), ChunkRef{From: 2, Through: 1, Key: "k"}},
 		{"empty key", labels.FromStrings("a", "b"), ChunkRef{From: 1, Through: 2}},
 		{"negative size", labels.FromStrings("a", "b"), ChunkRef{From: 1, Through: 2, Key: "k", Size: -1}},
+		{"span overflows", labels.FromStrings("a", "b"), ChunkRef{From: -1 << 62, Through: 1 << 62, Key: "k"}},
 		{"duplicate name", labels.Labels{{Name: "a", Value: "b"}, {Name: "a", Value: "c"}}, ok},
 		{"empty name", labels.Labels{{Name: "", Value: "b"}}, ok},
 	}

@@ -81,8 +81,12 @@ func validate(s *wseries) error {
 			return fmt.Errorf("duplicate label name %q", l.Name)
 		}
 	}
+	minT, maxT := int64(maxTime), int64(minTime)
 	for _, c := range s.chunks {
+		minT, maxT = min(minT, c.From), max(maxT, c.Through)
 		switch {
+		case c.Through-c.From < 0 || maxT-minT < 0: // the second also catches overflow
+			return fmt.Errorf("chunk %s: time span [%d, %d] too long or reversed", c.Key, c.From, c.Through)
 		case c.Through < c.From:
 			return fmt.Errorf("chunk %s: through before from", c.Key)
 		case c.Key == "":

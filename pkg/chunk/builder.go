@@ -43,7 +43,10 @@ type Builder struct {
 	opts Options
 	err  error
 
-	out    []byte // header + finished blocks
+	// Finished blocks stay as separate slices (header first) and are joined once by Finish:
+	// growing one buffer by doubling copied every block about twice.
+	parts  [][]byte
+	outLen int
 	blocks []blockMeta
 
 	// the open block
@@ -70,8 +73,9 @@ func NewBuilder(opts Options) *Builder {
 	if opts.Codec >= numCodecs {
 		b.err = fmt.Errorf("new builder: unknown codec %d", opts.Codec)
 	}
-	b.out = append(b.out, magic...)
-	b.out = append(b.out, formatVersion, byte(opts.Codec), 0, 0)
+	hdr := append([]byte(magic), formatVersion, byte(opts.Codec), 0, 0)
+	b.parts = append(b.parts, hdr)
+	b.outLen = len(hdr)
 	return b
 }
 
@@ -130,7 +134,7 @@ func (b *Builder) Size() int64 { return b.rawSize }
 // CompressedSize estimates the encoded size: finished blocks as compressed plus the open block
 // uncompressed.
 func (b *Builder) CompressedSize() int64 {
-	return int64(len(b.out) + len(b.times) + len(b.lengths) + len(b.lines) + len(b.meta))
+	return int64(b.outLen + len(b.times) + len(b.lengths) + len(b.lines) + len(b.meta))
 }
 
 // Bounds returns the first and last timestamps appended (zeros when empty).
@@ -145,7 +149,7 @@ func (b *Builder) cut() error {
 	if b.n == 0 {
 		return nil
 	}
-	m := blockMeta{offset: len(b.out), minT: b.minT, maxT: b.lastT, entries: b.n, rawSize: b.raw}
+	m := blockMeta{offset: b.outLen, minT: b.minT, maxT: b.lastT, entries: b.n, rawSize: b.raw}
 	var meta []byte
 	if b.hasMeta {
 		meta = b.meta
@@ -155,15 +159,17 @@ func (b *Builder) cut() error {
 		if len(col) > maxColumnSize {
 			return fmt.Errorf("cut block: column %d is %d bytes, over %d", c, len(col), maxColumnSize)
 		}
-		start := len(b.out)
-		var err error
-		b.out, err = compress(b.opts.Codec, b.out, col)
+		out, err := compress(b.opts.Codec, nil, col)
 		if err != nil {
 			return fmt.Errorf("cut block: %w", err)
 		}
-		m.compLen[c] = len(b.out) - start
+		if len(out) > 0 {
+			b.parts = append(b.parts, out)
+		}
+		b.outLen += len(out)
+		m.compLen[c] = len(out)
 		m.rawLen[c] = len(col)
-		m.colCRC[c] = crc(b.out[start:])
+		m.colCRC[c] = crc(out)
 	}
 	m.filter = b.grams.buildFilter(b.opts.FilterBitsPerGram)
 	b.grams.reset()
@@ -182,17 +188,21 @@ func (b *Builder) Finish() ([]byte, Meta, error) {
 	if err := b.cut(); err != nil {
 		return nil, Meta{}, err
 	}
-	dirOff := len(b.out)
-	b.out = binary.AppendUvarint(b.out, uint64(len(b.blocks)))
+	dirOff := b.outLen
+	var dir []byte
+	dir = binary.AppendUvarint(dir, uint64(len(b.blocks)))
 	for i := range b.blocks {
-		b.out = appendBlockMeta(b.out, &b.blocks[i])
+		dir = appendBlockMeta(dir, &b.blocks[i])
 	}
-	dirCRC := dirChecksum(b.out[:headerSize], b.out[dirOff:])
-	b.out = binary.LittleEndian.AppendUint64(b.out, uint64(dirOff))
-	b.out = binary.LittleEndian.AppendUint32(b.out, dirCRC)
-	b.out = append(b.out, magic...)
-	out := b.out
-	b.out, b.blocks = nil, nil
+	out := make([]byte, 0, dirOff+len(dir)+trailerSize)
+	for _, p := range b.parts {
+		out = append(out, p...)
+	}
+	out = append(out, dir...)
+	out = binary.LittleEndian.AppendUint64(out, uint64(dirOff))
+	out = binary.LittleEndian.AppendUint32(out, dirChecksum(out[:headerSize], dir))
+	out = append(out, magic...)
+	b.parts, b.blocks = nil, nil
 	b.err = fmt.Errorf("builder already finished")
 	meta := Meta{Entries: b.entries, UncompressedSize: b.rawSize, CompressedSize: int64(len(out)), Checksum: crc(out)}
 	meta.MinT, meta.MaxT = b.first, b.lastT

@@ -63,8 +63,9 @@ var (
 func zstdCodecs() (*zstd.Encoder, *zstd.Decoder) {
 	zstdOnce.Do(func() {
 		var err error
-		zstdEnc, err = zstd.NewWriter(nil, zstd.WithEncoderLevel(zstd.SpeedFastest),
-			zstd.WithEncoderConcurrency(1), zstd.WithLowerEncoderMem(true))
+		// EncodeAll takes an encoder from a pool of GOMAXPROCS (the default concurrency), so
+		// concurrent flushes do not queue behind each other.
+		zstdEnc, err = zstd.NewWriter(nil, zstd.WithEncoderLevel(zstd.SpeedFastest), zstd.WithWindowSize(1<<20))
 		if err != nil {
 			panic("BUG: zstd writer: " + err.Error())
 		}

@@ -16,7 +16,7 @@ import (
 
 func newBucket(t *testing.T) objstore.Bucket {
 	t.Helper()
-	bkt, err := objstore.NewFilesystem(t.TempDir())
+	bkt, err := newBucketDir(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -166,3 +166,5 @@ func TestSegmentSeqIncreases(t *testing.T) {
 		prev = s
 	}
 }
+
+func newBucketDir(dir string) (objstore.Bucket, error) { return objstore.NewFilesystem(dir) }

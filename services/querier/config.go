@@ -23,7 +23,9 @@ type Config struct {
 func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.BoolVar(&c.AuthEnabled, "querier.auth-enabled", true, "Require X-Scope-OrgID on query requests (Loki's auth_enabled); when false every request belongs to -querier.no-auth-tenant.")
 	fs.StringVar(&c.NoAuthTenant, "querier.no-auth-tenant", "fake", "Tenant of every request when auth is disabled.")
-	fs.DurationVar(&c.QueryIngestersWithin, "querier.query-ingesters-within", 3*time.Hour, "Ask ingesters only for queries whose range ends within this duration of now; 0 asks them always.")
+	// Default 0, unlike Loki's 3h: an ingester may hold lines with old timestamps that were
+	// pushed recently and not flushed yet, and skipping it would hide acknowledged lines.
+	fs.DurationVar(&c.QueryIngestersWithin, "querier.query-ingesters-within", 0, "Ask ingesters only for queries whose range ends within this duration of now (Loki: 3h); 0 asks them always.")
 	fs.DurationVar(&c.IngesterQueryTimeout, "querier.ingester-query-timeout", 0, "Timeout of one ingester call; 0 means the query's own timeout only.")
 }
 

@@ -183,6 +183,9 @@ func (q *Querier) exec(w http.ResponseWriter, r *http.Request, id string, p logq
 	}
 	out.Stats.Summary.Subqueries = 1
 	out.Stats.Finish(time.Since(start).Seconds())
+	q.logger.Debug("query", "tenant", id, "query", p.Query, "type", res.Type, "start", p.Start, "end", p.End,
+		"step", p.Step, "duration", time.Since(start), "lines", out.Stats.Summary.TotalLinesProcessed,
+		"returned", out.Stats.Summary.TotalEntriesReturned, "duplicates", out.Stats.Querier.Store.Chunk.TotalDuplicates)
 	return loghttp.WriteQueryResponse(w, out, loghttp.CategorizeLabels(r))
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"net/http"
@@ -432,4 +433,45 @@ func TestPromDuration(t *testing.T) {
 	f(1500*time.Millisecond, "1s500ms")
 	f(9*24*time.Hour, "9d")
 	f(14*24*time.Hour, "2w")
+}
+
+func TestClientCancelled(t *testing.T) {
+	q, err := New(Config{NoAuthTenant: "fake"}, Deps{
+		NewEngine: func(logql.Querier) Engine { return blockingEngine{} },
+	}, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mux := http.NewServeMux()
+	q.RegisterRoutes(mux)
+	ctx, cancel := context.WithCancel(context.Background())
+	req := httptest.NewRequest(http.MethodGet, "/loki/api/v1/query_range?query=%7Ba%3D%22b%22%7D", nil).WithContext(ctx)
+	rec := httptest.NewRecorder()
+	go cancel()
+	mux.ServeHTTP(rec, req)
+	if rec.Code != loghttp.StatusClientClosedRequest || rec.Body.String() != loghttp.ErrClientCanceledText {
+		t.Fatalf("%d %q", rec.Code, rec.Body.String())
+	}
+}
+
+func TestConfig(t *testing.T) {
+	var c Config
+	fs := flag.NewFlagSet("x", flag.ContinueOnError)
+	c.RegisterFlags(fs)
+	if err := fs.Parse([]string{"-querier.auth-enabled=false"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Validate(); err != nil || c.NoAuthTenant != "fake" || c.QueryIngestersWithin != 0 {
+		t.Fatalf("%+v %v", c, err)
+	}
+	c.NoAuthTenant = ""
+	if c.Validate() == nil {
+		t.Fatal("no tenant accepted with auth off")
+	}
+	if _, err := New(Config{NoAuthTenant: "fake"}, Deps{}, nil, nil); err == nil {
+		t.Fatal("New without an engine")
+	}
+	if _, err := New(Config{NoAuthTenant: "fake"}, Deps{Ring: ring.NewStatic(1), NewEngine: func(logql.Querier) Engine { return blockingEngine{} }}, nil, nil); err == nil {
+		t.Fatal("New with a ring and no client")
+	}
 }

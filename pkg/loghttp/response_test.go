@@ -262,3 +262,52 @@ func FuzzAppendString(f *testing.F) {
 		}
 	})
 }
+
+// TestEncodeLargeResponse crosses the writer's flush size many times and checks that nothing
+// is lost or reordered between flushes.
+func TestEncodeLargeResponse(t *testing.T) {
+	res := &QueryResult{Type: ResultStreams}
+	for s := 0; s < 3; s++ {
+		st := Stream{Labels: labels.FromStrings("s", fmt.Sprint(s))}
+		for i := 0; i < 3000; i++ {
+			st.Entries = append(st.Entries, iter.Entry{Timestamp: int64(i), Line: fmt.Sprintf("line %d of stream %d with \"quotes\" and é", i, s)})
+		}
+		res.Streams = append(res.Streams, st)
+	}
+	var buf bytes.Buffer
+	if err := EncodeQueryResponse(&buf, res, false); err != nil {
+		t.Fatal(err)
+	}
+	if buf.Len() < 4*flushSize {
+		t.Fatalf("only %d bytes: the test does not cross flushes", buf.Len())
+	}
+	back, err := DecodeQueryResponse(&buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for s, st := range back.Streams {
+		if len(st.Entries) != 3000 {
+			t.Fatalf("stream %d: %d entries", s, len(st.Entries))
+		}
+		for i, e := range st.Entries {
+			if e.Timestamp != int64(i) || e.Line != res.Streams[s].Entries[i].Line {
+				t.Fatalf("stream %d entry %d: %+v", s, i, e)
+			}
+		}
+	}
+}
+
+type failWriter struct{ n int }
+
+func (f *failWriter) Write(p []byte) (int, error) {
+	f.n++
+	return 0, errors.New("broken pipe")
+}
+
+func TestEncodeWriteError(t *testing.T) {
+	res := &QueryResult{Type: ResultVector, Vector: make([]Sample, 5000)}
+	fw := &failWriter{}
+	if err := EncodeQueryResponse(fw, res, false); err == nil || fw.n != 1 {
+		t.Fatalf("err %v after %d writes; want the first error, and no more writes", err, fw.n)
+	}
+}

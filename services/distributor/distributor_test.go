@@ -305,3 +305,19 @@ func TestRateLimiterRefills(t *testing.T) {
 		t.Fatal("idle bucket not pruned")
 	}
 }
+
+func TestPushLegacyPath(t *testing.T) {
+	h := newHarness(t, 1, 1, func(_ *Config, l *validation.Limits) { l.DiscoverServiceName = nil; l.DiscoverLogLevels = false })
+	body := `{"streams":[{"labels":"{app=\"old\"}","entries":[{"ts":"` + testNow.Format(time.RFC3339Nano) + `","line":"legacy"}]}]}`
+	r := httptest.NewRequest(http.MethodPost, "/api/prom/push", strings.NewReader(body))
+	r.Header.Set("Content-Type", "application/json")
+	r.Header.Set("X-Scope-OrgID", "t1")
+	w := httptest.NewRecorder()
+	h.d.PushHandler().ServeHTTP(w, r)
+	if w.Code != 204 {
+		t.Fatalf("%d %s", w.Code, w.Body)
+	}
+	if got := h.allLines(); len(got) != 1 || got[0] != `{app="old"} legacy` {
+		t.Fatalf("%q", got)
+	}
+}

@@ -7,8 +7,10 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 	"time"
 
@@ -139,6 +141,26 @@ func (r *Reader) listSegments(ctx context.Context, tenant string, p int64) ([]st
 	return keys, nil
 }
 
+// maxListedPeriods is the widest query range, in periods, whose segments are listed period by
+// period; wider ranges list the whole index once.
+const maxListedPeriods = 64
+
+// listAllSegments lists every segment of tenant in periods [first, last], by period.
+func (r *Reader) listAllSegments(ctx context.Context, tenant string, first, last int64) (map[int64][]string, error) {
+	out := map[int64][]string{}
+	err := r.bkt.Iter(ctx, "index/", func(k string) error {
+		seg, err := index.ParseSegmentKey(k)
+		if err == nil && seg.Tenant == tenant && seg.Period >= first && seg.Period <= last {
+			out[seg.Period] = append(out[seg.Period], k)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list index segments: %w", err)
+	}
+	return out, nil
+}
+
 // segment returns the decoded segment at key: from memory, the cache directory, or the bucket.
 func (r *Reader) segment(ctx context.Context, key string) (*index.Reader, error) {
 	if s, ok := r.segments.get(key); ok {
@@ -223,9 +245,28 @@ func (r *Reader) writeCacheFile(path string, data []byte) {
 // [from, through] (inclusive), one per period.
 func (r *Reader) indexes(ctx context.Context, tenant string, from, through int64) ([]*index.MultiReader, error) {
 	var out []*index.MultiReader
-	for _, p := range index.Periods(from, through) {
-		keys, err := r.listSegments(ctx, tenant, p)
-		if err != nil {
+	wide := index.Period(through)-index.Period(from) >= maxListedPeriods
+	var byPeriod map[int64][]string
+	if wide {
+		// One listing of every segment beats thousands of per-period listings (a query from
+		// the epoch would otherwise list ~20000 prefixes).
+		var err error
+		if byPeriod, err = r.listAllSegments(ctx, tenant, index.Period(from), index.Period(through)); err != nil {
+			return nil, err
+		}
+	}
+	var periods []int64
+	if wide {
+		periods = slices.Sorted(maps.Keys(byPeriod))
+	} else {
+		periods = index.Periods(from, through)
+	}
+	for _, p := range periods {
+		var keys []string
+		var err error
+		if wide {
+			keys = byPeriod[p]
+		} else if keys, err = r.listSegments(ctx, tenant, p); err != nil {
 			return nil, err
 		}
 		if len(keys) == 0 {

@@ -308,3 +308,30 @@ type noGetBucket struct{ objstore.Bucket }
 func (noGetBucket) Get(context.Context, string) (io.ReadCloser, error) {
 	return nil, errors.New("bucket offline")
 }
+
+func TestWideRangeListsOnce(t *testing.T) {
+	f := newFixture(t)
+	cb := &countingBucket{Bucket: f.bkt}
+	r := newTestReader(t, cb, Config{})
+	names, err := r.LabelNames(tctx("t1"), 0, base+7200*sec)
+	if err != nil || len(names) != 2 {
+		t.Fatalf("names %v %v", names, err)
+	}
+	if cb.iters != 1 {
+		t.Fatalf("%d listings for a range from the epoch", cb.iters)
+	}
+	es, _, _ := selectLogs(t, r, `{app="web"}`, 0, 1<<62, 0, iter.Forward)
+	if len(es) != 7200 {
+		t.Fatalf("%d entries over the widest range", len(es))
+	}
+}
+
+type countingBucket struct {
+	objstore.Bucket
+	iters int
+}
+
+func (c *countingBucket) Iter(ctx context.Context, prefix string, f func(string) error) error {
+	c.iters++
+	return c.Bucket.Iter(ctx, prefix, f)
+}

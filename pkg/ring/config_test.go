@@ -82,3 +82,21 @@ func TestConfigFlagsAndValidate(t *testing.T) {
 	bad(func(b *Config) { b.Peers = []Peer{{ID: "a", Addr: "x:1"}} }, "needs id, addr and raft_addr")
 	bad(func(b *Config) { b.Peers = []Peer{{"a", "x:1", "x:2"}, {"a", "y:1", "y:2"}} }, "listed twice")
 }
+
+func TestWatcherConfig(t *testing.T) {
+	var c WatcherConfig
+	fs := flag.NewFlagSet("x", flag.ContinueOnError)
+	c.RegisterFlags("ring.watch.", fs)
+	if err := c.Validate(); err == nil {
+		t.Fatal("no addresses accepted")
+	}
+	if err := fs.Parse([]string{"-ring.watch.addrs=a:1,b:2", "-ring.watch.replication-factor=3"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(c.Addrs, []string{"a:1", "b:2"}) || c.ReplicationFactor != 3 || c.IdleTimeout != 30*time.Second {
+		t.Fatalf("%+v", c)
+	}
+}

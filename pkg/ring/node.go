@@ -47,6 +47,7 @@ type Node struct {
 	rnd    *rand.Rand // guarded by joinMu
 
 	lifeMu      sync.Mutex
+	started     bool
 	wantState   State
 	registered  bool
 	hbCancel    context.CancelFunc
@@ -87,8 +88,18 @@ func (n *Node) RegisterService(s grpc.ServiceRegistrar) {
 
 // Start opens the Raft stores and transport, bootstraps or rejoins the group, registers this
 // member in the ring (state JOINING, existing tokens kept) and starts heartbeats. It returns
-// once registered, or with ctx's error.
+// once registered, or with ctx's error. Call Close afterwards even when Start fails.
 func (n *Node) Start(ctx context.Context) error {
+	n.lifeMu.Lock()
+	started, closed := n.started, n.closed
+	n.started = true
+	n.lifeMu.Unlock()
+	switch {
+	case closed:
+		return ErrClosed
+	case started:
+		return errors.New("start ring node: already started")
+	}
 	if err := n.openRaft(ctx); err != nil {
 		return err
 	}

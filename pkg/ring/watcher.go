@@ -3,6 +3,7 @@ package ring
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"log/slog"
 	"sync"
@@ -29,6 +30,15 @@ type WatcherConfig struct {
 	IdleTimeout time.Duration `yaml:"idle_timeout"`
 	// MaxBackoff caps the pause after every known member failed.
 	MaxBackoff time.Duration `yaml:"max_backoff"`
+}
+
+// RegisterFlags registers the flags under prefix (e.g. "ring.watch.") and sets the defaults.
+func (c *WatcherConfig) RegisterFlags(prefix string, fs *flag.FlagSet) {
+	fs.Var(stringsFlag{&c.Addrs}, prefix+"addrs", "Comma-separated gRPC addresses of ring members (ingesters) to watch.")
+	fs.IntVar(&c.ReplicationFactor, prefix+"replication-factor", 1, "Members each stream is written to; as the ring members' (3 in a cluster).")
+	fs.DurationVar(&c.HeartbeatTimeout, prefix+"heartbeat-timeout", time.Minute, "Heartbeat age after which a member is unhealthy; as the ring members'; 0 never.")
+	fs.DurationVar(&c.IdleTimeout, prefix+"idle-timeout", 30*time.Second, "Move to another member after a watch delivered nothing this long; 0 never.")
+	fs.DurationVar(&c.MaxBackoff, prefix+"max-backoff", 2*time.Second, "Longest pause after every known member failed.")
 }
 
 // Validate checks the configuration.

@@ -135,40 +135,48 @@ func (f *foldFilter) Filter(line []byte) bool {
 }
 
 // containsFoldASCII reports whether line contains lower (ASCII, lower-case) ignoring ASCII
-// case.
+// case. Candidate starts are found with the vectorised IndexByte for each case of the first
+// byte; each index is reused until passed, so the scan stays linear.
 func containsFoldASCII(line, lower []byte) bool {
 	n := len(lower)
 	if n > len(line) {
 		return false
 	}
-	first := lower[0]
-	upper := first
-	if first >= 'a' && first <= 'z' {
-		upper = first - 'a' + 'A'
+	lo := lower[0]
+	up := lo
+	if lo >= 'a' && lo <= 'z' {
+		up = lo - 'a' + 'A'
 	}
-	for i := 0; i+n <= len(line); {
-		// jump to the next candidate start
-		j := indexEitherByte(line[i:len(line)-n+1], first, upper)
-		if j < 0 {
+	nextLo, nextUp := -2, -2 // -2: not searched yet; -1: none left
+	for pos := 0; pos+n <= len(line); {
+		nextLo = nextIndex(line, lo, pos, nextLo)
+		if up != lo {
+			nextUp = nextIndex(line, up, pos, nextUp)
+		} else {
+			nextUp = nextLo
+		}
+		c := nextLo
+		if c < 0 || (nextUp >= 0 && nextUp < c) {
+			c = nextUp
+		}
+		if c < 0 || c+n > len(line) {
 			return false
 		}
-		i += j
-		if equalFoldASCII(line[i+1:i+n], lower[1:]) {
+		if equalFoldASCII(line[c+1:c+n], lower[1:]) {
 			return true
 		}
-		i++
+		pos = c + 1
 	}
 	return false
 }
 
-func indexEitherByte(b []byte, x, y byte) int {
-	if x == y {
-		return bytes.IndexByte(b, x)
+// nextIndex returns the first index >= pos of c in line, reusing prev when still ahead.
+func nextIndex(line []byte, c byte, pos, prev int) int {
+	if prev == -1 || prev >= pos {
+		return prev
 	}
-	for i, c := range b {
-		if c == x || c == y {
-			return i
-		}
+	if i := bytes.IndexByte(line[pos:], c); i >= 0 {
+		return pos + i
 	}
 	return -1
 }

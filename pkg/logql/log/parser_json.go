@@ -157,7 +157,9 @@ func (j *jsonParser) setLabel(key, raw []byte, typ jsonType, lbs *LabelsBuilder)
 	full := j.prefix
 	name := j.keys.get(full, func() string { return parsedName(string(full), lbs) })
 	j.prefix = j.prefix[:n]
-	if j.seen.firstTime(name) {
+	// A key that sanitises to nothing ({" ": 1}) would make a label without a name, which
+	// no consumer accepts: skip it.
+	if name != "" && j.seen.firstTime(name) {
 		lbs.Set(ParsedCategory, name, j.value(raw, typ, lbs))
 	}
 }

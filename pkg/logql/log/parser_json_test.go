@@ -14,6 +14,7 @@ func TestJSONParser(t *testing.T) {
 		{"bad key replaced", `{}`, `{"cou-nter":1, "a.b":2, "ÜFT8":3}`, `{_FT8="3", a_b="2", cou_nter="1"}`},
 		{"leading digit", `{}`, `{"1st":"x"}`, `{_1st="x"}`},
 		{"whitespace key", `{}`, `{" ": {"foo":"bar"}}`, `{foo="bar"}`},
+		{"key sanitised to nothing", `{}`, `{" ": {" ":"bar"}, "a":{"":1}}`, `{a_="1"}`},
 		{"clash with stream label", `{app="bar"}`, `{"app":"foo","next":{"err":false}}`, `{app="bar", app_extracted="foo", next_err="false"}`},
 		{"duplicate key first wins", `{}`, `{"a":"1","a":"2","b":{"c":1},"b_c":2}`, `{a="1", b_c="1"}`},
 		{"spaces", `{}`, " { \"a\" : \"1\" , \"b\" :{ } } ", `{a="1"}`},

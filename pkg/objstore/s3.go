@@ -3,11 +3,14 @@ package objstore
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"fmt"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"strings"
 	"sync"
 	"time"
@@ -53,6 +56,13 @@ func NewS3(cfg S3Config, logger *slog.Logger) (Bucket, error) {
 		TLSHandshakeTimeout:   cfg.Timeout,
 		ResponseHeaderTimeout: cfg.Timeout,
 		ExpectContinueTimeout: time.Second,
+	}
+	if !cfg.Insecure {
+		tlsCfg, err := tlsConfig(cfg)
+		if err != nil {
+			return nil, fmt.Errorf("open s3 bucket: %w", err)
+		}
+		tr.TLSClientConfig = tlsCfg
 	}
 	lookup := minio.BucketLookupAuto
 	if cfg.PathStyle {
@@ -256,4 +266,24 @@ func (b *S3) Delete(ctx context.Context, name string) error {
 func (b *S3) Close() error {
 	b.transport.CloseIdleConnections()
 	return nil
+}
+
+func tlsConfig(cfg S3Config) (*tls.Config, error) {
+	c := &tls.Config{MinVersion: tls.VersionTLS12, InsecureSkipVerify: cfg.InsecureSkipVerify} //nolint:gosec // opt-in, for tests
+	if cfg.CAFile == "" {
+		return c, nil
+	}
+	pem, err := os.ReadFile(cfg.CAFile)
+	if err != nil {
+		return nil, fmt.Errorf("read s3.ca-file: %w", err)
+	}
+	pool, err := x509.SystemCertPool()
+	if err != nil {
+		pool = x509.NewCertPool()
+	}
+	if !pool.AppendCertsFromPEM(pem) {
+		return nil, fmt.Errorf("read s3.ca-file %s: no PEM certificates", cfg.CAFile)
+	}
+	c.RootCAs = pool
+	return c, nil
 }

@@ -20,6 +20,10 @@ type S3Config struct {
 	SecretAccessKey Secret `yaml:"secret_access_key"`
 	// Insecure talks plain HTTP instead of TLS.
 	Insecure bool `yaml:"insecure"`
+	// CAFile is a PEM file of CA certificates to trust for the endpoint, on top of the system's.
+	CAFile string `yaml:"ca_file"`
+	// InsecureSkipVerify accepts any server certificate (testing only).
+	InsecureSkipVerify bool `yaml:"insecure_skip_verify"`
 	// PathStyle addresses the bucket as endpoint/bucket rather than bucket.endpoint (MinIO and
 	// most self-hosted S3 servers need it).
 	PathStyle bool `yaml:"s3forcepathstyle"`
@@ -47,6 +51,8 @@ func (c *S3Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.AccessKeyID, "s3.access-key-id", "", "S3 access key ID.")
 	fs.Var(&c.SecretAccessKey, "s3.secret-access-key", "S3 secret access key.")
 	fs.BoolVar(&c.Insecure, "s3.insecure", false, "Use plain HTTP instead of TLS.")
+	fs.StringVar(&c.CAFile, "s3.ca-file", "", "PEM file of extra CA certificates to trust for the endpoint; empty: the system's only.")
+	fs.BoolVar(&c.InsecureSkipVerify, "s3.insecure-skip-verify", false, "Accept any TLS server certificate (testing only).")
 	fs.BoolVar(&c.PathStyle, "s3.force-path-style", false, "Use path-style bucket addressing (endpoint/bucket), as MinIO needs.")
 	fs.DurationVar(&c.Timeout, "s3.timeout", 30*time.Second, "Timeout for connecting, response headers and non-streaming requests; 0: none.")
 	fs.IntVar(&c.MaxRetries, "s3.max-retries", 5, "Tries per request, with exponential backoff between them; 1: no retries.")

@@ -115,3 +115,44 @@ func TestS3Multipart(t *testing.T) {
 		}
 	}
 }
+
+func TestS3TLS(t *testing.T) {
+	cfg := s3test.StartTLS(t)
+	bkt, err := objstore.NewS3(cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if err := bkt.Upload(ctx, "over/tls", strings.NewReader("secret"), 6); err != nil {
+		t.Fatal(err)
+	}
+	rc, err := bkt.Get(ctx, "over/tls")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(rc)
+	_ = rc.Close()
+	if string(b) != "secret" {
+		t.Errorf("get over TLS = %q", b)
+	}
+	// Without the CA the server's certificate is refused; plain HTTP against it fails too.
+	noCA := cfg
+	noCA.CAFile, noCA.MaxRetries = "", 1
+	if b, err := objstore.NewS3(noCA, nil); err != nil {
+		t.Fatal(err)
+	} else if _, err := b.Exists(ctx, "over/tls"); err == nil || !strings.Contains(err.Error(), "certificate") {
+		t.Errorf("TLS without trusting the server's CA: err = %v, want a certificate error", err)
+	}
+	plain := cfg
+	plain.Insecure, plain.MaxRetries = true, 1
+	if b, err := objstore.NewS3(plain, nil); err != nil {
+		t.Fatal(err)
+	} else if _, err := b.Exists(ctx, "over/tls"); err == nil {
+		t.Error("plain HTTP to a TLS server: no error")
+	}
+	bad := cfg
+	bad.CAFile = "/nonexistent/ca.pem"
+	if _, err := objstore.NewS3(bad, nil); err == nil {
+		t.Error("missing CA file: no error")
+	}
+}

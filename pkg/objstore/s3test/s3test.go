@@ -5,6 +5,7 @@ package s3test
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"net"
@@ -34,11 +35,34 @@ const (
 // go install (a few minutes, once).
 func Start(t testing.TB) objstore.S3Config {
 	t.Helper()
+	return startServer(t, false)
+}
+
+// StartTLS is Start with the server on HTTPS, using a self-signed certificate for 127.0.0.1
+// that the returned config trusts through CAFile.
+func StartTLS(t testing.TB) objstore.S3Config {
+	t.Helper()
+	return startServer(t, true)
+}
+
+func startServer(t testing.TB, withTLS bool) objstore.S3Config {
+	t.Helper()
 	bin, err := Binary()
 	if err != nil {
 		t.Fatalf("s3test: %v", err)
 	}
 	dir := t.TempDir()
+	var args []string
+	var certFile string
+	if withTLS {
+		certDir := t.TempDir()
+		certFile = filepath.Join(certDir, "cert.pem")
+		keyFile := filepath.Join(certDir, "key.pem")
+		if err := writeSelfSigned(certFile, keyFile); err != nil {
+			t.Fatalf("s3test: %v", err)
+		}
+		args = append(args, "--cert", certFile, "--key", keyFile)
+	}
 	// A port picked by the kernel can be taken again before versitygw binds it: retry.
 	var lastErr error
 	for range 3 {
@@ -46,7 +70,7 @@ func Start(t testing.TB) objstore.S3Config {
 		if err != nil {
 			t.Fatalf("s3test: %v", err)
 		}
-		if err := start(t, bin, addr, dir); err != nil {
+		if err := start(t, bin, addr, dir, args, withTLS); err != nil {
 			lastErr = err
 			continue
 		}
@@ -56,7 +80,8 @@ func Start(t testing.TB) objstore.S3Config {
 			Bucket:          bucket,
 			AccessKeyID:     accessKey,
 			SecretAccessKey: secretKey,
-			Insecure:        true,
+			Insecure:        !withTLS,
+			CAFile:          certFile,
 			PathStyle:       true,
 			Timeout:         30 * time.Second,
 			MaxRetries:      3,
@@ -68,9 +93,10 @@ func Start(t testing.TB) objstore.S3Config {
 	return objstore.S3Config{}
 }
 
-func start(t testing.TB, bin, addr, dir string) error {
+func start(t testing.TB, bin, addr, dir string, args []string, withTLS bool) error {
 	ctx, cancel := context.WithCancel(context.Background())
-	cmd := exec.CommandContext(ctx, bin, "--port", addr, "posix", dir)
+	args = append(append([]string{"--port", addr}, args...), "posix", dir)
+	cmd := exec.CommandContext(ctx, bin, args...)
 	cmd.Env = append(os.Environ(), "ROOT_ACCESS_KEY="+accessKey, "ROOT_SECRET_KEY="+secretKey)
 	var out strings.Builder
 	cmd.Stdout, cmd.Stderr = &out, &out
@@ -87,6 +113,12 @@ func start(t testing.TB, bin, addr, dir string) error {
 	}
 	deadline := time.Now().Add(30 * time.Second)
 	client := &http.Client{Timeout: time.Second}
+	url := "http://" + addr + "/"
+	if withTLS {
+		url = "https://" + addr + "/"
+		// Readiness only: the certificate is checked by the tests' own clients.
+		client.Transport = &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}} //nolint:gosec
+	}
 	for {
 		select {
 		case err := <-exited:
@@ -95,7 +127,7 @@ func start(t testing.TB, bin, addr, dir string) error {
 		default:
 		}
 		// Any HTTP answer (an S3 error for an unsigned request) means it is serving.
-		if resp, err := client.Get("http://" + addr + "/"); err == nil {
+		if resp, err := client.Get(url); err == nil {
 			_ = resp.Body.Close()
 			t.Cleanup(stop)
 			return nil

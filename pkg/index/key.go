@@ -40,8 +40,9 @@ func Periods(from, through int64) []int64 {
 	return out
 }
 
-// Segment names one index segment object: written by Writer (an ingester ID, or the compactor)
-// for Tenant and Period, Seq counting that writer's segments for the period.
+// Segment names one index segment object: written by Writer (an ingester ID, or "compactor")
+// for Tenant and Period. Seq must be unique per writer and period, also across restarts: the
+// Unix-nanosecond time of the flush is a good choice (and keeps listing order = write order).
 type Segment struct {
 	Period int64
 	Tenant string

@@ -16,6 +16,7 @@ const maxLiteralSet = 256
 // tested unless the rest is ".*"), or a plain suffix or substring test of every value, or else
 // the regex run on every value.
 type regexPlan struct {
+	allValues bool     // ".*" or ".+": every value of the label matches
 	literals  []string // sorted, unique; valid when isSet
 	isSet     bool
 	prefix    string
@@ -32,6 +33,9 @@ func planRegex(expr string) regexPlan {
 		return regexPlan{}
 	}
 	re = re.Simplify()
+	if isAnyStar(re) || isAnyPlus(re) {
+		return regexPlan{allValues: true} // every stored value is non-empty, so ".+" is ".*" here
+	}
 	if set, ok := literalSet(re); ok {
 		slices.Sort(set)
 		return regexPlan{literals: slices.Compact(set), isSet: true}
@@ -148,11 +152,23 @@ func literalPrefix(re *syntax.Regexp) (string, *syntax.Regexp) {
 	return b.String(), &syntax.Regexp{Op: syntax.OpConcat, Sub: re.Sub[i:]}
 }
 
+// isAnyPlus reports whether re is ".+" matching newlines too.
+func isAnyPlus(re *syntax.Regexp) bool {
+	for re.Op == syntax.OpCapture {
+		re = re.Sub[0]
+	}
+	return re.Op == syntax.OpPlus && isAnyChar(re.Sub[0])
+}
+
+func isAnyChar(re *syntax.Regexp) bool {
+	return re.Op == syntax.OpAnyChar ||
+		(re.Op == syntax.OpCharClass && len(re.Rune) == 2 && re.Rune[0] == 0 && re.Rune[1] == utf8.MaxRune)
+}
+
 // isAnyStar reports whether re is ".*" matching newlines too.
 func isAnyStar(re *syntax.Regexp) bool {
 	for re.Op == syntax.OpCapture {
 		re = re.Sub[0]
 	}
-	return re.Op == syntax.OpStar && (re.Sub[0].Op == syntax.OpAnyChar ||
-		(re.Sub[0].Op == syntax.OpCharClass && len(re.Sub[0].Rune) == 2 && re.Sub[0].Rune[0] == 0 && re.Sub[0].Rune[1] == utf8.MaxRune))
+	return re.Op == syntax.OpStar && isAnyChar(re.Sub[0])
 }

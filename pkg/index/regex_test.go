@@ -8,6 +8,7 @@ import (
 func TestPlanRegex(t *testing.T) {
 	cases := []struct {
 		expr      string
+		all       bool
 		literals  []string // nil: not a literal set
 		prefix    string
 		prefixAll bool
@@ -24,8 +25,10 @@ func TestPlanRegex(t *testing.T) {
 		{expr: "foo.+", prefix: "foo"},
 		{expr: "foo.*bar", prefix: "foo"},
 		{expr: "(?i)foo", literals: nil},
-		{expr: ".*", literals: nil},
-		{expr: ".+", literals: nil},
+		{expr: ".*", all: true},
+		{expr: ".+", all: true},
+		{expr: "(.+)", all: true},
+		{expr: ".?"},
 		{expr: "[a-z]+", literals: nil},
 		{expr: "(", literals: nil}, // invalid: no plan, never a panic
 		{expr: ".*foo", suffix: "foo"},
@@ -36,6 +39,10 @@ func TestPlanRegex(t *testing.T) {
 	}
 	for _, c := range cases {
 		p := planRegex(c.expr)
+		if p.allValues != c.all {
+			t.Errorf("planRegex(%q).allValues = %v, want %v", c.expr, p.allValues, c.all)
+			continue
+		}
 		if c.literals != nil {
 			if !p.isSet || !slices.Equal(p.literals, c.literals) {
 				t.Errorf("planRegex(%q) = %+v, want literals %q", c.expr, p, c.literals)

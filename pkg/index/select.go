@@ -47,6 +47,11 @@ func positiveValues(e *nameEntry, m *labels.Matcher, plan *regexPlan) []int {
 	}
 	re := m.Regexp() // the positive regex, also for !~ (newSelector ensures it is compiled)
 	switch {
+	case plan.allValues:
+		out = make([]int, len(e.values))
+		for i := range out {
+			out[i] = i
+		}
 	case plan.isSet:
 		for _, lit := range plan.literals {
 			if i, ok := slices.BinarySearch(e.values, lit); ok {

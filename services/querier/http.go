@@ -16,7 +16,8 @@ import (
 )
 
 // RegisterRoutes mounts Loki's query API on mux: /loki/api/v1/{query, query_range, labels,
-// label/{name}/values, series, format_query, index/stats, status/buildinfo} and the legacy
+// label/{name}/values, series, format_query, index/stats, index/volume, index/volume_range,
+// status/buildinfo} and the legacy
 // /api/prom/{label, label/{name}/values, series} aliases.
 func (q *Querier) RegisterRoutes(mux *http.ServeMux) {
 	routes := []struct {
@@ -31,6 +32,8 @@ func (q *Querier) RegisterRoutes(mux *http.ServeMux) {
 		{"/loki/api/v1/label/{name}/values", "loki_api_v1_label_name_values", q.handleLabels},
 		{"/loki/api/v1/series", "loki_api_v1_series", q.handleSeries},
 		{"/loki/api/v1/index/stats", "loki_api_v1_index_stats", q.handleIndexStats},
+		{"/loki/api/v1/index/volume", "loki_api_v1_index_volume", q.handleVolume(false)},
+		{"/loki/api/v1/index/volume_range", "loki_api_v1_index_volume_range", q.handleVolume(true)},
 		{"/api/prom/label", "api_prom_label", q.handleLabels},
 		{"/api/prom/label/{name}/values", "api_prom_label_name_values", q.handleLabels},
 		{"/api/prom/series", "api_prom_series", q.handleSeries},

@@ -37,7 +37,9 @@
 //     use. ForStream returns a per-stream processor that is not: it owns a LabelsBuilder and
 //     stage buffers, which are reused across entries so that the hot path does not allocate.
 //   - The line returned by Process may alias an internal buffer and is valid only until the
-//     next call on the same StreamPipeline.
+//     next call on the same StreamPipeline. Stages never write to the input line, so callers
+//     may pass bytes that alias an immutable string.
+//   - LabelsResults are immutable and own their memory: they stay valid after later calls.
 //   - A stage that fails on an entry (bad JSON, a label that does not convert) does not drop
 //     it: it sets __error__ (ErrJSON, ErrLogfmt, ErrLabelFilter, ErrSample, ErrTemplateFormat, …)
 //     and __error_details__, exactly as Loki does, and later label filters may test them.

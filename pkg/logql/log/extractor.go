@@ -61,7 +61,9 @@ func NewLineSampleExtractor(kind LineExtraction, stages []Stage, g *Grouping) Sa
 }
 
 func (e *lineSampleExtractor) ForStream(stream labels.Labels) StreamSampleExtractor {
-	return &streamLineExtractor{lineSampleExtractor: e, stages: streamStages(e.stages), lb: NewLabelsBuilder(stream)}
+	stages := streamStages(e.stages)
+	applyHints(stages, nil, e.g, "")
+	return &streamLineExtractor{lineSampleExtractor: e, stages: stages, lb: NewLabelsBuilder(stream)}
 }
 
 type streamLineExtractor struct {
@@ -108,12 +110,9 @@ func NewLabelSampleExtractor(stages []Stage, label string, conv Conversion, post
 }
 
 func (e *labelSampleExtractor) ForStream(stream labels.Labels) StreamSampleExtractor {
-	return &streamLabelExtractor{
-		labelSampleExtractor: e,
-		stages:               streamStages(e.stages),
-		post:                 streamStages(e.post),
-		lb:                   NewLabelsBuilder(stream),
-	}
+	stages, post := streamStages(e.stages), streamStages(e.post)
+	applyHints(stages, post, e.g, e.label)
+	return &streamLabelExtractor{labelSampleExtractor: e, stages: stages, post: post, lb: NewLabelsBuilder(stream)}
 }
 
 type streamLabelExtractor struct {

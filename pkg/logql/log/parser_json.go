@@ -32,6 +32,7 @@ type jsonParser struct {
 	valBuf []byte
 	keys   keyInterner
 	seen   seenKeys
+	only   map[string]struct{} // parser hints: set only these labels (nil: all)
 }
 
 // seenKeys records the labels a parser set on the current line: Loki keeps the first value
@@ -159,7 +160,7 @@ func (j *jsonParser) setLabel(key, raw []byte, typ jsonType, lbs *LabelsBuilder)
 	j.prefix = j.prefix[:n]
 	// A key that sanitises to nothing ({" ": 1}) would make a label without a name, which
 	// no consumer accepts: skip it.
-	if name != "" && j.seen.firstTime(name) {
+	if name != "" && wanted(j.only, name) && j.seen.firstTime(name) {
 		lbs.Set(ParsedCategory, name, j.value(raw, typ, lbs))
 	}
 }

@@ -128,6 +128,7 @@ type logfmtParser struct {
 	keys    keyInterner
 	idNames []string
 	seen    seenKeys
+	only    map[string]struct{} // parser hints: set only these labels (nil: all)
 }
 
 // NewLogfmtParser returns `| logfmt`. Without strict, pairs with syntax errors are skipped and
@@ -202,7 +203,7 @@ func (p *logfmtParser) Process(_ int64, line []byte, lbs *LabelsBuilder) ([]byte
 			continue
 		}
 		name := p.keys.get(p.keyBuf, func() string { return parsedName(string(p.keyBuf), lbs) })
-		if p.seen.firstTime(name) {
+		if wanted(p.only, name) && p.seen.firstTime(name) {
 			lbs.Set(ParsedCategory, name, lbs.internValue(val))
 		}
 	}

@@ -112,14 +112,34 @@ func BenchmarkPipeline(b *testing.B) {
 	})
 }
 
+// BenchmarkCountOverTimeByLevel is the extractor of
+// sum by (level) (count_over_time({…} | logfmt|json [1m])); "hints off" adds a pass-through
+// stage that disables parser hints, to show what they save.
 func BenchmarkCountOverTimeByLevel(b *testing.B) {
-	lines := flogLines("logfmt", 1000)
-	ex := NewLineSampleExtractor(CountExtraction, []Stage{NewLogfmtParser(false, false)}, &Grouping{Groups: []string{"level"}})
-	se := ex.ForStream(labels.FromStrings("app", "bench"))
-	b.ReportAllocs()
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		se.Process(int64(i), lines[i%len(lines)], nil)
+	passthrough := StageFunc(func(_ int64, line []byte, _ *LabelsBuilder) ([]byte, bool) { return line, true })
+	for _, format := range []string{"logfmt", "json"} {
+		lines := flogLines(format, 1000)
+		parser := NewLogfmtParser(false, false)
+		if format == "json" {
+			parser = NewJSONParser()
+		}
+		for _, hints := range []bool{true, false} {
+			stages := []Stage{parser}
+			name := format + "/hints"
+			if !hints {
+				stages = append(stages, passthrough)
+				name = format + "/hints_off"
+			}
+			b.Run(name, func(b *testing.B) {
+				ex := NewLineSampleExtractor(CountExtraction, stages, &Grouping{Groups: []string{"level"}})
+				se := ex.ForStream(labels.FromStrings("app", "bench"))
+				b.ReportAllocs()
+				b.ResetTimer()
+				for i := 0; i < b.N; i++ {
+					se.Process(int64(i), lines[i%len(lines)], nil)
+				}
+				b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "lines/s")
+			})
+		}
 	}
-	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "lines/s")
 }

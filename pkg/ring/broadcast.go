@@ -35,6 +35,11 @@ type ringView struct {
 	desc  *desc
 }
 
-func newRingView(st *ringpb.RingState, rf int, heartbeatTimeout time.Duration) *ringView {
-	return &ringView{state: st, desc: newDesc(st.Members, rf, heartbeatTimeout)}
+// newRingView builds the view of st, reusing prev's token table when the tokens did not change.
+func newRingView(prev *ringView, st *ringpb.RingState, rf int, heartbeatTimeout time.Duration) *ringView {
+	var pd *desc
+	if prev != nil {
+		pd = prev.desc
+	}
+	return &ringView{state: st, desc: newDescFrom(pd, st.Members, rf, heartbeatTimeout)}
 }

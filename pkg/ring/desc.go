@@ -2,6 +2,7 @@ package ring
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"time"
 
@@ -18,6 +19,19 @@ type desc struct {
 }
 
 func newDesc(members []*ringpb.Member, rf int, heartbeatTimeout time.Duration) *desc {
+	return newDescFrom(nil, members, rf, heartbeatTimeout)
+}
+
+// newDescFrom is newDesc reusing prev's sorted token table when the members and their tokens
+// are unchanged, which is the case for heartbeats and state changes: most ring changes.
+func newDescFrom(prev *desc, members []*ringpb.Member, rf int, heartbeatTimeout time.Duration) *desc {
+	if prev != nil && sameTokens(prev.instances, members) {
+		d := &desc{rf: rf, heartbeatTimeout: heartbeatTimeout, tokens: prev.tokens, instances: make([]InstanceDesc, len(members))}
+		for i, m := range members {
+			d.instances[i] = instanceFromProto(m)
+		}
+		return d
+	}
 	d := &desc{rf: rf, heartbeatTimeout: heartbeatTimeout, instances: make([]InstanceDesc, 0, len(members))}
 	n := 0
 	for _, m := range members {
@@ -38,6 +52,18 @@ func newDesc(members []*ringpb.Member, rf int, heartbeatTimeout time.Duration) *
 		return d.instances[d.tokens[i].idx].ID < d.instances[d.tokens[j].idx].ID
 	})
 	return d
+}
+
+func sameTokens(prev []InstanceDesc, members []*ringpb.Member) bool {
+	if len(prev) != len(members) {
+		return false
+	}
+	for i, m := range members {
+		if prev[i].ID != m.Id || !slices.Equal(prev[i].Tokens, m.Tokens) {
+			return false
+		}
+	}
+	return true
 }
 
 func instanceFromProto(m *ringpb.Member) InstanceDesc {

@@ -59,6 +59,16 @@ func BenchmarkNewDesc(b *testing.B) {
 	}
 }
 
+// BenchmarkNewDescHeartbeat is the same after a heartbeat: the token table is reused.
+func BenchmarkNewDescHeartbeat(b *testing.B) {
+	ms := benchMembers(10, 128)
+	prev := newDesc(ms, 3, 0)
+	b.ReportAllocs()
+	for b.Loop() {
+		newDescFrom(prev, ms, 3, 0)
+	}
+}
+
 func BenchmarkFSMApplyHeartbeat(b *testing.B) {
 	f := newFSM(nil)
 	for i, m := range benchMembers(10, 128) {

@@ -139,3 +139,27 @@ func TestDescMatchesStatic(t *testing.T) {
 		}
 	}
 }
+
+// TestDescReuse: a heartbeat or state change reuses the token table; a token change rebuilds it.
+func TestDescReuse(t *testing.T) {
+	a := member("a", ringpb.State_ACTIVE, 0, 10, 30)
+	b := member("b", ringpb.State_ACTIVE, 0, 20)
+	d1 := newDesc([]*ringpb.Member{a, b}, 1, time.Minute)
+	b2 := member("b", ringpb.State_LEAVING, 0, 20)
+	d2 := newDescFrom(d1, []*ringpb.Member{a, b2}, 1, time.Minute)
+	if &d2.tokens[0] != &d1.tokens[0] {
+		t.Error("token table rebuilt for a state change")
+	}
+	if rs, _ := d2.get(15, Write, t0); !slices.Equal(ids(rs), []string{"a"}) {
+		t.Errorf("state change not seen: %v", ids(rs))
+	}
+	b3 := member("b", ringpb.State_ACTIVE, 0, 5)
+	d3 := newDescFrom(d2, []*ringpb.Member{a, b3}, 1, time.Minute)
+	if rs, _ := d3.get(1, Write, t0); !slices.Equal(ids(rs), []string{"b"}) {
+		t.Errorf("token change not seen: %v", ids(rs))
+	}
+	d4 := newDescFrom(d3, []*ringpb.Member{a}, 1, time.Minute)
+	if rs, _ := d4.get(1, Write, t0); !slices.Equal(ids(rs), []string{"a"}) {
+		t.Errorf("member removal not seen: %v", ids(rs))
+	}
+}

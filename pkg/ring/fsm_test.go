@@ -5,6 +5,7 @@ import (
 	"io"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/hashicorp/raft"
 	"google.golang.org/protobuf/proto"
@@ -134,7 +135,12 @@ func FuzzFSMApply(f *testing.F) {
 			m.Apply(&raft.Log{Index: 2, Data: data})
 			m.Apply(&raft.Log{Index: 3, Data: data})
 		}
-		_ = newDesc(m.state().Members, 3, 0)
+		d := newDesc(m.state().Members, 3, time.Minute)
+		for _, key := range []uint32{0, 1 << 31, ^uint32(0)} {
+			_, _ = d.get(key, Write, t0)
+			_, _ = d.get(key, Read, t0)
+		}
+		_, _ = d.getAllHealthy(Read, t0)
 		if asSnapshot {
 			return
 		}

@@ -71,9 +71,10 @@ func NewNode(cfg Config, logger *slog.Logger, reg prometheus.Registerer) (*Node,
 		rnd:    rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64())),
 		done:   make(chan struct{}),
 	}
-	n.view.Store(newRingView(&ringpb.RingState{}, cfg.ReplicationFactor, cfg.HeartbeatTimeout))
+	n.view.Store(newRingView(nil, &ringpb.RingState{}, cfg.ReplicationFactor, cfg.HeartbeatTimeout))
 	n.fsm = newFSM(func(st *ringpb.RingState) {
-		n.view.Store(newRingView(st, cfg.ReplicationFactor, cfg.HeartbeatTimeout))
+		// Only the FSM goroutine stores views, so load-then-store does not race.
+		n.view.Store(newRingView(n.view.Load(), st, cfg.ReplicationFactor, cfg.HeartbeatTimeout))
 		n.bcast.Notify()
 	})
 	n.metrics = newNodeMetrics(n, reg)

@@ -87,7 +87,7 @@ func NewWatcher(cfg WatcherConfig, logger *slog.Logger, reg prometheus.Registere
 			Help: "Times the ring watcher moved to another member after its stream ended.",
 		}),
 	}
-	w.view.Store(newRingView(&ringpb.RingState{}, cfg.ReplicationFactor, cfg.HeartbeatTimeout))
+	w.view.Store(newRingView(nil, &ringpb.RingState{}, cfg.ReplicationFactor, cfg.HeartbeatTimeout))
 	if reg != nil {
 		reg.MustRegister(w.reconnects, newMembersCollector("skald_ring_watcher_members", func() *desc { return w.view.Load().desc }))
 	}
@@ -167,7 +167,8 @@ func (w *Watcher) follow(ctx context.Context, addr string) (delivered bool, err 
 			idle.Reset(w.cfg.IdleTimeout)
 		}
 		delivered = true
-		w.view.Store(newRingView(st, w.cfg.ReplicationFactor, w.cfg.HeartbeatTimeout))
+		// Only Run's goroutine stores views, so load-then-store does not race.
+		w.view.Store(newRingView(w.view.Load(), st, w.cfg.ReplicationFactor, w.cfg.HeartbeatTimeout))
 		w.got.Store(true)
 		w.bcast.Notify()
 	}

@@ -154,3 +154,29 @@ func ReadSamples(it SampleIterator) ([]SeriesSamples, error) {
 	}
 	return out, err
 }
+
+// NewReverseStreamIterator iterates over one stream's entries from the last to the first, so a
+// store that keeps entries oldest first can serve a backward query without copying.
+func NewReverseStreamIterator(s StreamEntries) EntryIterator {
+	return &reverseStreamIterator{s: s, i: len(s.Entries)}
+}
+
+type reverseStreamIterator struct {
+	s StreamEntries
+	i int
+}
+
+func (it *reverseStreamIterator) Next() bool {
+	if it.i <= 0 {
+		it.i = -1
+		return false
+	}
+	it.i--
+	return true
+}
+
+func (it *reverseStreamIterator) At() Entry          { return it.s.Entries[it.i] }
+func (it *reverseStreamIterator) Labels() string     { return it.s.Labels }
+func (it *reverseStreamIterator) StreamHash() uint64 { return it.s.Hash }
+func (it *reverseStreamIterator) Err() error         { return nil }
+func (it *reverseStreamIterator) Close() error       { return nil }

@@ -12,6 +12,7 @@ import (
 	"github.com/skaldlogs/skald/pkg/labels"
 	"github.com/skaldlogs/skald/pkg/logql"
 	"github.com/skaldlogs/skald/pkg/logql/logqltest"
+	"github.com/skaldlogs/skald/pkg/logql/syntax"
 )
 
 const sec = int64(time.Second)
@@ -77,4 +78,47 @@ func vectorString(v logql.Vector) string {
 		parts[i] = fmt.Sprintf("%s=%g", s.Metric, s.V)
 	}
 	return strings.Join(parts, " ")
+}
+
+// recordingQuerier records the sample expressions the engine hands to the data source, and
+// sends them through their text form as the querier → ingester RPC does.
+type recordingQuerier struct {
+	logql.Querier
+	exprs []string
+}
+
+func (r *recordingQuerier) SelectSamples(ctx context.Context, p logql.SelectSampleParams) (iter.SampleIterator, error) {
+	r.exprs = append(r.exprs, p.Expr.String())
+	se, err := syntax.ParseSampleExpr(p.Expr.String())
+	if err != nil {
+		return nil, err
+	}
+	p.Expr = se
+	return r.Querier.SelectSamples(ctx, p)
+}
+
+func TestGroupingPushDown(t *testing.T) {
+	f := func(q, wantSent, wantResult string) {
+		t.Helper()
+		rq := &recordingQuerier{Querier: smallData()}
+		eng := logql.NewEngine(logql.EngineOpts{}, rq, nil)
+		res, err := eng.Exec(context.Background(), logql.Params{Query: q, Start: 10 * sec, End: 10 * sec})
+		if err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+		if len(rq.exprs) != 1 || rq.exprs[0] != wantSent {
+			t.Errorf("%s: sent %q, want %q", q, rq.exprs, wantSent)
+		}
+		if got := vectorString(res.Vector); got != wantResult {
+			t.Errorf("%s: got %s want %s", q, got, wantResult)
+		}
+	}
+	f(`sum by (level) (count_over_time({app="foo"} | logfmt [1m]))`,
+		`count_over_time({app="foo"} | logfmt [1m]) by (level)`, `{level="error"}=5 {level="info"}=10`)
+	f(`sum(rate({app="foo"}[10s]))`, `rate({app="foo"} [10s]) by ()`, `{}=1.5`)
+	f(`max by (level) (max_over_time({app="foo", level="info"} | logfmt | unwrap duration(duration) [1m]))`,
+		`max_over_time({app="foo", level="info"} | logfmt | unwrap duration(duration) [1m]) by (level)`, `{level="info"}=0.1`)
+	// Not equivalent, so not pushed: avg, count, and min over a sum.
+	f(`count by (level) (count_over_time({app="foo"}[1m]))`, `count_over_time({app="foo"} [1m])`, `{level="error"}=1 {level="info"}=1`)
+	f(`min(sum_over_time({app="foo", level="info"} | logfmt | unwrap duration(duration) [1m]))`, `sum_over_time({app="foo", level="info"} | logfmt | unwrap duration(duration) [1m])`, `{}=0.01`)
 }

@@ -18,7 +18,7 @@ type aggGroup struct {
 }
 
 func (ev *evaluator) evalVectorAgg(e *syntax.VectorAggregationExpr) (value, error) {
-	in, err := ev.eval(e.Left)
+	in, err := ev.eval(pushDownGrouping(e))
 	if err != nil {
 		return value{}, err
 	}
@@ -124,4 +124,38 @@ func selectK(in []promSample, k int, top bool) []promSample {
 		s = s[:k]
 	}
 	return s
+}
+
+// pushDownGrouping returns the operand of e, with e's grouping pushed into the range
+// aggregation's extractor when that gives the same answer: sum over counting, bytes and summing
+// aggregations, max over max_over_time, min over min_over_time. Data sources then return one
+// series per group instead of one per stream and parsed label set, which is most of the cost of
+// `sum by (level) (count_over_time({..} | json [1m]))`. e itself still runs on the result.
+func pushDownGrouping(e *syntax.VectorAggregationExpr) syntax.MetricExpr {
+	ra, ok := e.Left.(*syntax.RangeAggregationExpr)
+	if !ok || ra.Grouping != nil {
+		return e.Left
+	}
+	ok = false
+	switch e.Op {
+	case syntax.OpSum:
+		switch ra.Op {
+		case syntax.OpCountOverTime, syntax.OpRate, syntax.OpBytesOverTime, syntax.OpBytesRate, syntax.OpSumOverTime:
+			ok = true
+		}
+	case syntax.OpMax:
+		ok = ra.Op == syntax.OpMaxOverTime
+	case syntax.OpMin:
+		ok = ra.Op == syntax.OpMinOverTime
+	}
+	if !ok {
+		return e.Left
+	}
+	g := e.Grouping
+	if g == nil {
+		g = &syntax.Grouping{}
+	}
+	pushed := *ra
+	pushed.Grouping = g
+	return &pushed
 }

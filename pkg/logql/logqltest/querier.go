@@ -56,19 +56,22 @@ func (q *Querier) matching(ms []*labels.Matcher, shards []logql.Shard) []Stream 
 	return out
 }
 
-func window(es []iter.Entry, start, end int64, dir iter.Direction) []iter.Entry {
-	var out []iter.Entry
-	for _, e := range es {
-		if e.Timestamp >= start && e.Timestamp < end {
-			out = append(out, e)
-		}
+// window returns the entries in [start, end) without copying (entries are sorted by time).
+func window(es []iter.Entry, start, end int64) []iter.Entry {
+	lo := sort.Search(len(es), func(i int) bool { return es[i].Timestamp >= start })
+	hi := sort.Search(len(es), func(i int) bool { return es[i].Timestamp >= end })
+	if hi < lo {
+		hi = lo
 	}
+	return es[lo:hi]
+}
+
+func rawIterator(s Stream, start, end int64, dir iter.Direction) iter.EntryIterator {
+	se := iter.StreamEntries{Labels: s.Labels.String(), Hash: s.Labels.Hash(), Entries: window(s.Entries, start, end)}
 	if dir == iter.Backward {
-		for i, j := 0, len(out)-1; i < j; i, j = i+1, j-1 {
-			out[i], out[j] = out[j], out[i]
-		}
+		return iter.NewReverseStreamIterator(se)
 	}
-	return out
+	return iter.NewStreamIterator(se)
 }
 
 // SelectLogs implements logql.Querier.
@@ -82,11 +85,7 @@ func (q *Querier) SelectLogs(ctx context.Context, p logql.SelectLogParams) (iter
 	}
 	var its []iter.EntryIterator
 	for _, s := range q.matching(p.Selector.Matchers(), p.Shards) {
-		raw := iter.NewStreamIterator(iter.StreamEntries{
-			Labels: s.Labels.String(), Hash: s.Labels.Hash(),
-			Entries: window(s.Entries, p.Start, p.End, p.Direction),
-		})
-		its = append(its, logql.NewPipelineIterator(raw, pl.ForStream(s.Labels)))
+		its = append(its, logql.NewPipelineIterator(rawIterator(s, p.Start, p.End, p.Direction), pl.ForStream(s.Labels)))
 	}
 	return iter.NewMergeEntryIterator(its, p.Direction), nil
 }
@@ -102,11 +101,7 @@ func (q *Querier) SelectSamples(ctx context.Context, p logql.SelectSampleParams)
 	}
 	var its []iter.SampleIterator
 	for _, s := range q.matching(p.Expr.Selector().Matchers(), p.Shards) {
-		raw := iter.NewStreamIterator(iter.StreamEntries{
-			Labels: s.Labels.String(), Hash: s.Labels.Hash(),
-			Entries: window(s.Entries, p.Start, p.End, iter.Forward),
-		})
-		its = append(its, logql.NewExtractorIterator(raw, ex.ForStream(s.Labels)))
+		its = append(its, logql.NewExtractorIterator(rawIterator(s, p.Start, p.End, iter.Forward), ex.ForStream(s.Labels)))
 	}
 	return iter.NewMergeSampleIterator(its), nil
 }

@@ -43,9 +43,15 @@ func ParseLogSelector(q string, validate bool) (LogSelectorExpr, error) {
 	return sel, nil
 }
 
-// ParseSampleExpr parses one range aggregation, the unit data sources evaluate.
+// ParseSampleExpr parses one range aggregation, the unit data sources evaluate. Unlike
+// ParseExpr it accepts by/without on every range aggregation: the engine pushes a vector
+// aggregation's grouping into the range aggregation it sends to data sources
+// (sum by (level) (count_over_time(...)) becomes count_over_time(...) by (level)).
 func ParseSampleExpr(q string) (SampleExpr, error) {
-	e, err := ParseExpr(q)
+	e, err := parse(q, true)
+	if err == nil {
+		err = validateExpr(e)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -69,12 +75,14 @@ func ParseMetricExpr(q string) (MetricExpr, error) {
 	return m, nil
 }
 
-func parseNoValidate(q string) (Expr, error) {
+func parseNoValidate(q string) (Expr, error) { return parse(q, false) }
+
+func parse(q string, anyGrouping bool) (Expr, error) {
 	toks, err := lexAll(q)
 	if err != nil {
 		return nil, err
 	}
-	p := &parser{src: q, toks: toks}
+	p := &parser{src: q, toks: toks, anyGrouping: anyGrouping}
 	e, err := p.parseExpr(0)
 	if err != nil {
 		return nil, err
@@ -141,6 +149,8 @@ type parser struct {
 	toks  []token
 	i     int
 	depth int
+	// anyGrouping allows by/without on every range aggregation (ParseSampleExpr).
+	anyGrouping bool
 }
 
 func (p *parser) peek() token { return p.toks[p.i] }
@@ -535,10 +545,10 @@ func (p *parser) parseRangeAggregation() (Expr, error) {
 			return nil, err
 		}
 	}
-	return e, validateRangeAggregation(e)
+	return e, validateRangeAggregation(e, p.anyGrouping)
 }
 
-func validateRangeAggregation(e *RangeAggregationExpr) error {
+func validateRangeAggregation(e *RangeAggregationExpr, anyGrouping bool) error {
 	unwrapped := e.Left.Unwrap != nil
 	switch e.Op {
 	case OpCountOverTime, OpBytesOverTime, OpBytesRate:
@@ -551,7 +561,7 @@ func validateRangeAggregation(e *RangeAggregationExpr) error {
 			return newQueryError("invalid aggregation %s without unwrap", e.Op)
 		}
 	}
-	if e.Grouping != nil && !unwrapped {
+	if e.Grouping != nil && !unwrapped && !anyGrouping {
 		return newQueryError("grouping not allowed for %s aggregation", e.Op)
 	}
 	return nil

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -12,6 +13,7 @@ import (
 	"github.com/klauspost/compress/flate"
 	"github.com/klauspost/compress/gzip"
 	"github.com/klauspost/compress/zlib"
+	"github.com/klauspost/compress/zstd"
 
 	"github.com/skaldlogs/skald/proto/logproto"
 )
@@ -54,39 +56,76 @@ func Legacy(path string) bool { return strings.HasSuffix(path, "/api/prom/push")
 // is what Loki answers (413 too large, 400 for everything else).
 func (d *Decoder) ParseRequest(r *http.Request) (*logproto.PushRequest, Stats, error) {
 	st := Stats{ContentType: mediaType(r.Header.Get("Content-Type")), Encoding: r.Header.Get("Content-Encoding")}
-	if lim := d.limits.MaxCompressedBytes; lim > 0 && r.ContentLength > lim {
-		return nil, st, tooLarge(r.ContentLength, lim)
-	}
-	compressed := d.getBuf()
-	defer d.putBuf(compressed)
-	n, err := readLimited(compressed, r.Body, d.limits.MaxCompressedBytes)
-	st.BodyBytes = n
-	if err != nil {
-		return nil, st, err
-	}
-	body := compressed.Bytes()
-	var plain []byte
-	switch strings.ToLower(strings.TrimSpace(st.Encoding)) {
-	case "", "snappy", "identity":
-		// snappy is accepted and ignored: the protobuf path is snappy anyway and some agents
-		// set the header (Loki does the same). A JSON body is copied out of the pooled buffer
-		// because decoded strings alias it; snappy decoding copies anyway.
-		plain = body
-		if st.ContentType == "application/json" {
-			plain = bytes.Clone(body)
-		}
-	case "gzip", "x-gzip":
-		plain, err = d.gunzip(body)
-	case "deflate":
-		plain, err = d.inflate(body)
-	default:
-		return nil, st, badRequest("Content-Encoding %q not supported", st.Encoding)
-	}
+	// A JSON body is decoded in place, so it must not live in a pooled buffer; snappy
+	// decoding copies anyway.
+	plain, release, err := d.readBody(r, &st, st.ContentType == "application/json")
+	defer release()
 	if err != nil {
 		return nil, st, err
 	}
 	req, err := d.Decode(plain, st.ContentType, Legacy(r.URL.Path), &st)
 	return req, st, err
+}
+
+// ParseOTLPRequest reads and decodes an OTLP logs export (POST /otlp/v1/logs), protobuf
+// encoded, with Content-Encoding gzip, deflate or zstd. Records without a timestamp get
+// nowNanos.
+func (d *Decoder) ParseOTLPRequest(r *http.Request, nowNanos int64) (*logproto.PushRequest, Stats, error) {
+	st := Stats{ContentType: mediaType(r.Header.Get("Content-Type")), Encoding: r.Header.Get("Content-Encoding")}
+	if st.ContentType != "application/x-protobuf" {
+		return nil, st, &Error{Status: http.StatusUnsupportedMediaType, Msg: fmt.Sprintf("content type: %s is not supported", st.ContentType)}
+	}
+	plain, release, err := d.readBody(r, &st, true)
+	defer release()
+	if err != nil {
+		return nil, st, err
+	}
+	st.DecodedBytes = int64(len(plain))
+	if lim := d.limits.MaxDecompressedBytes; lim > 0 && st.DecodedBytes > lim {
+		return nil, st, tooLarge(st.DecodedBytes, lim)
+	}
+	req, err := DecodeOTLP(plain, nowNanos)
+	return req, st, err
+}
+
+// readBody reads r's body within the size limits and undoes its Content-Encoding. With owned
+// set the result never aliases a pooled buffer; otherwise it may, until release is called.
+func (d *Decoder) readBody(r *http.Request, st *Stats, owned bool) (plain []byte, release func(), err error) {
+	release = func() {}
+	if lim := d.limits.MaxCompressedBytes; lim > 0 && r.ContentLength > lim {
+		return nil, release, tooLarge(r.ContentLength, lim)
+	}
+	compressed := d.getBuf()
+	release = func() { d.putBuf(compressed) }
+	n, err := readLimited(compressed, r.Body, d.limits.MaxCompressedBytes)
+	st.BodyBytes = n
+	if err != nil {
+		return nil, release, err
+	}
+	body := compressed.Bytes()
+	switch strings.ToLower(strings.TrimSpace(st.Encoding)) {
+	case "", "snappy", "identity":
+		// snappy is accepted and ignored: the protobuf path is snappy anyway and some agents
+		// set the header (Loki does the same).
+		if owned {
+			return bytes.Clone(body), release, nil
+		}
+		return body, release, nil
+	case "gzip", "x-gzip":
+		plain, err = d.gunzip(body)
+	case "deflate":
+		plain, err = d.inflate(body)
+	case "zstd":
+		zr, zerr := zstd.NewReader(bytes.NewReader(body), zstd.WithDecoderConcurrency(1))
+		if zerr != nil {
+			return nil, release, badRequest("decode zstd: %v", zerr)
+		}
+		defer zr.Close()
+		plain, err = d.inflated(zr, "zstd")
+	default:
+		err = badRequest("Content-Encoding %q not supported", st.Encoding)
+	}
+	return plain, release, err
 }
 
 // Decode decodes an uncompressed body of the given media type: application/json (the legacy

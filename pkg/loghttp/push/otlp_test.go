@@ -13,8 +13,10 @@ import (
 )
 
 // Minimal OTLP protobuf builders (field numbers from opentelemetry-proto logs/v1).
-func otlpMsg(field int, parts ...[]byte) []byte { return appendBytes(nil, field, string(bytes.Join(parts, nil))) }
-func otlpStr(field int, s string) []byte        { return appendBytes(nil, field, s) }
+func otlpMsg(field int, parts ...[]byte) []byte {
+	return appendBytes(nil, field, string(bytes.Join(parts, nil)))
+}
+func otlpStr(field int, s string) []byte { return appendBytes(nil, field, s) }
 func otlpVarint(field int, v uint64) []byte {
 	b := []byte{byte(field << 3)}
 	return binary.AppendUvarint(b, v)
@@ -25,7 +27,9 @@ func otlpFixed64(field int, v uint64) []byte {
 func otlpFixed32(field int, v uint32) []byte {
 	return binary.LittleEndian.AppendUint32([]byte{byte(field<<3 | 5)}, v)
 }
-func kvStr(field int, k, v string) []byte { return otlpMsg(field, otlpStr(1, k), otlpMsg(2, otlpStr(1, v))) }
+func kvStr(field int, k, v string) []byte {
+	return otlpMsg(field, otlpStr(1, k), otlpMsg(2, otlpStr(1, v)))
+}
 func kvInt(field int, k string, v uint64) []byte {
 	return otlpMsg(field, otlpStr(1, k), otlpMsg(2, otlpVarint(3, v)))
 }

@@ -119,9 +119,20 @@ func (f *containsAnyFilter) Filter(line []byte) bool {
 	return false
 }
 
-type regexpFilter struct{ re *regexp.Regexp }
+type regexpFilter struct {
+	re   *regexp.Regexp
+	src  string   // the regexp as written (re holds it with the (?s) flag)
+	lits [][]byte // substrings every match contains
+}
 
-func (f *regexpFilter) Filter(line []byte) bool { return f.re.Match(line) }
+func (f *regexpFilter) Filter(line []byte) bool {
+	for _, l := range f.lits {
+		if !bytes.Contains(line, l) {
+			return false
+		}
+	}
+	return f.re.Match(line)
+}
 
 type notFilter struct{ f Filterer }
 
@@ -231,7 +242,7 @@ func RequiredLiterals(f Filterer) []string {
 		}
 		return out
 	case *regexpFilter:
-		return regexpRequiredLiterals(g.re.String())
+		return regexpRequiredLiterals(g.src)
 	case *patternFilter:
 		return g.p.literals()
 	}

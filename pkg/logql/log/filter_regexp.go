@@ -24,7 +24,14 @@ func newRegexpFilter(re string) (Filterer, error) {
 	if f := simplifyRegexp(parsed.Simplify()); f != nil {
 		return f, nil
 	}
-	return &regexpFilter{re: compiled}, nil
+	f := &regexpFilter{re: compiled, src: re}
+	// Literals every match must contain reject most lines before the regexp engine runs.
+	for _, l := range regexpRequiredLiterals(re) {
+		if len(l) > 0 {
+			f.lits = append(f.lits, []byte(l))
+		}
+	}
+	return f, nil
 }
 
 // simplifyRegexp returns a filter equivalent to an unanchored match of r, or nil.

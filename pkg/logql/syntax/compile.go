@@ -23,12 +23,23 @@ func compileStages(in []Stage) ([]log.Stage, error) {
 	for _, s := range in {
 		st, err := compileStage(s)
 		if err != nil {
-			return nil, fmt.Errorf("compile stage %s: %w", s, err)
+			return nil, &StageError{Stage: s.String(), Err: err}
 		}
 		out = append(out, st)
 	}
 	return out, nil
 }
+
+// StageError is a pipeline stage that does not compile (a bad template, pattern, address range
+// or JSON path). Its text is Loki's: stage '| line_format "{{"' : <reason>.
+type StageError struct {
+	Stage string
+	Err   error
+}
+
+func (e *StageError) Error() string { return "stage '" + e.Stage + "' : " + e.Err.Error() }
+
+func (e *StageError) Unwrap() error { return e.Err }
 
 func lineFilterOp(t LineMatchType) log.LineFilterOp {
 	switch t {
@@ -235,7 +246,7 @@ func (e *RangeAggregationExpr) Extractor() (log.SampleExtractor, error) {
 	for _, f := range u.PostFilters {
 		st, err := compileLabelFilter(f)
 		if err != nil {
-			return nil, fmt.Errorf("compile unwrap filter %s: %w", f, err)
+			return nil, &StageError{Stage: "| " + f.String(), Err: err}
 		}
 		post = append(post, st)
 	}

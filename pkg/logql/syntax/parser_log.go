@@ -53,7 +53,7 @@ func (p *parser) parseMatchers() ([]*labels.Matcher, error) {
 		case tokRBrace:
 			return ms, nil
 		default:
-			return nil, p.unexpected(t, ",", "}")
+			return nil, p.unexpected(t, "}", ",")
 		}
 	}
 }
@@ -359,21 +359,23 @@ func (p *parser) parseNamedMatchers() ([]NamedMatcher, error) {
 	}
 }
 
-// parseLabelFilterExpr parses label filters joined by or, and, a comma or juxtaposition, with
-// parentheses; and binds tighter than or.
+// parseLabelFilterExpr parses label filters joined by and, or, a comma or juxtaposition, with
+// parentheses. Precedence follows Loki's grammar: and binds tighter than or, while a comma or a
+// juxtaposition joins the filter just before it with everything after it
+// (a="1" b="2", c="3" or d="4" is a and (b and (c or d))).
 func (p *parser) parseLabelFilterExpr() (LabelFilter, error) {
 	p.depth++
 	defer func() { p.depth-- }()
 	if p.depth > maxDepth {
 		return nil, p.errorAt(p.peek(), "syntax error: expression nested too deeply")
 	}
-	left, err := p.parseLabelFilterAnd()
+	left, err := p.parseLabelFilterAndChain()
 	if err != nil {
 		return nil, err
 	}
 	for p.isConjunction("or") {
 		p.next()
-		right, err := p.parseLabelFilterAnd()
+		right, err := p.parseLabelFilterAndChain()
 		if err != nil {
 			return nil, err
 		}
@@ -392,28 +394,43 @@ func (p *parser) isConjunction(kw string) bool {
 	return n.kind == tokLParen || (n.kind == tokIdent && isFilterOp(p.peekN(2).kind))
 }
 
-func (p *parser) parseLabelFilterAnd() (LabelFilter, error) {
-	left, err := p.parseLabelFilterAtom()
+func (p *parser) parseLabelFilterAndChain() (LabelFilter, error) {
+	left, err := p.parseLabelFilterUnit()
 	if err != nil {
 		return nil, err
 	}
-	for {
-		switch {
-		case p.isConjunction("and"):
-			p.next()
-		case p.peek().kind == tokComma:
-			p.next()
-		case p.peek().kind == tokIdent && isFilterOp(p.peekN(1).kind) && !p.isConjunction("or"):
-			// juxtaposition: | a="1" b="2"
-		default:
-			return left, nil
-		}
-		right, err := p.parseLabelFilterAtom()
+	for p.isConjunction("and") {
+		p.next()
+		right, err := p.parseLabelFilterUnit()
 		if err != nil {
 			return nil, err
 		}
 		left = &BinaryLabelFilter{And: true, Left: left, Right: right}
 	}
+	return left, nil
+}
+
+// parseLabelFilterUnit parses one filter and, after a comma or a juxtaposed filter, the whole
+// rest of the expression as its and-partner.
+func (p *parser) parseLabelFilterUnit() (LabelFilter, error) {
+	atom, err := p.parseLabelFilterAtom()
+	if err != nil {
+		return nil, err
+	}
+	switch t := p.peek(); {
+	case t.kind == tokComma:
+		p.next()
+	case t.kind == tokLParen,
+		t.kind == tokIdent && isFilterOp(p.peekN(1).kind) && !p.isConjunction("or") && !p.isConjunction("and"):
+		// juxtaposition: | a="1" b="2"
+	default:
+		return atom, nil
+	}
+	rest, err := p.parseLabelFilterExpr()
+	if err != nil {
+		return nil, err
+	}
+	return &BinaryLabelFilter{And: true, Left: atom, Right: rest}, nil
 }
 
 func (p *parser) parseLabelFilterAtom() (LabelFilter, error) {

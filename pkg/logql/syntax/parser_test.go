@@ -38,6 +38,10 @@ var validQueries = []struct{ in, want string }{
 	{`{app="foo"} | json | a="1" b="2"`, `{app="foo"} | json | a="1" and b="2"`},
 	{`{app="foo"} | json | a="1" or b="2" and c="3"`, `{app="foo"} | json | a="1" or b="2" and c="3"`},
 	{`{app="foo"} | json | (a="1" or b="2") and c="3"`, `{app="foo"} | json | (a="1" or b="2") and c="3"`},
+	{`{app="foo"} | json | a="1" b="2", c="3" or d=4`, `{app="foo"} | json | a="1" and (b="2" and (c="3" or d==4))`},
+	{`{app="foo"} | json | a="1" or b="2", c="3"`, `{app="foo"} | json | a="1" or b="2" and c="3"`},
+	{`{app="foo"} | json | a="1" and b="2" or c="3"`, `{app="foo"} | json | a="1" and b="2" or c="3"`},
+	{`{app="foo"} | json | a="1" (b="2" or c="3")`, `{app="foo"} | json | a="1" and (b="2" or c="3")`},
 	{`{app="foo"} | json | a = 1 | b == -2.5 | c != 3`, `{app="foo"} | json | a==1 | b==-2.5 | c!=3`},
 	{`{app="foo"} | json | __error__=""`, ``},
 	{`{app="foo"} | logfmt | addr = ip("10.0.0.1-10.0.0.9")`, `{app="foo"} | logfmt | addr=ip("10.0.0.1-10.0.0.9")`},
@@ -154,7 +158,7 @@ func TestParseErrors(t *testing.T) {
 			t.Errorf("ParseExpr(%q)\n got %s\nwant %s", in, err, want)
 		}
 	}
-	f(`{app="foo"`, `parse error at line 1, col 11: syntax error: unexpected $end, expecting , or }`)
+	f(`{app="foo"`, `parse error at line 1, col 11: syntax error: unexpected $end, expecting } or ,`)
 	f(`{app="foo"} |= test`, `parse error at line 1, col 16: syntax error: unexpected IDENTIFIER, expecting STRING or ip`)
 	f(`{app=foo}`, `parse error at line 1, col 6: syntax error: unexpected IDENTIFIER, expecting STRING`)
 	f(`{foo!="bar"}`, `parse error : `+errEmptyMatchersMsg)
@@ -268,4 +272,19 @@ func TestUnits(t *testing.T) {
 	b("1GiB", 1<<30)
 	b("10b", 10)
 	b("7B", 7)
+}
+
+func TestCompileErrors(t *testing.T) {
+	f := func(in, wantPrefix string) {
+		t.Helper()
+		_, err := ParseExpr(in)
+		if err == nil || !IsParseError(err) || !strings.HasPrefix(err.Error(), wantPrefix) {
+			t.Errorf("ParseExpr(%q) = %v, want a parse error starting %q", in, err, wantPrefix)
+		}
+	}
+	f(`{app="a"} | line_format "{{ .pod"`, `parse error : stage '| line_format "{{ .pod"' : `)
+	f(`count_over_time({app="a"} | label_format x="{{" [5m])`, `parse error : stage '| label_format x="{{"' : `)
+	f(`{app="a"} | pattern "<a><b>"`, `parse error : stage '| pattern "<a><b>"' : `)
+	f(`{app="a"} |= ip("nope")`, `parse error : stage '|= ip("nope")' : `)
+	f(`{app="a"} | x = ip("1.2.3")`, `parse error : stage '| x=ip("1.2.3")' : `)
 }

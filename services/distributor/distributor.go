@@ -23,6 +23,7 @@ type Distributor struct {
 	logger  *slog.Logger
 	decoder *push.Decoder
 	limiter *rateLimiter
+	streams *streamCache
 	discard *validation.DiscardMetrics
 	m       *metrics
 
@@ -57,6 +58,7 @@ func New(cfg Config, deps Deps, logger *slog.Logger, reg prometheus.Registerer) 
 			MaxDecompressedBytes: int64(cfg.MaxDecompressedSize),
 		}),
 		limiter: newRateLimiter(),
+		streams: newStreamCache(streamCacheSize),
 		discard: validation.NewDiscardMetrics(reg),
 		m:       m,
 		clients: map[string]logproto.PusherClient{},

@@ -87,3 +87,37 @@ func BenchmarkPushHandler(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkPushManyStreams is the Promtail-like shape: 1000 streams of 5 lines per push, where
+// the per-stream costs (label parsing, hashing, ring lookups) dominate.
+func BenchmarkPushManyStreams(b *testing.B) {
+	h := newHarness(&testing.T{}, 3, 3, func(_ *Config, l *validation.Limits) { l.IngestionRateMB = 0 })
+	for _, f := range h.ingesters {
+		f.discard = true
+	}
+	req := &logproto.PushRequest{}
+	lineBytes := 0
+	for s := 0; s < 1000; s++ {
+		st := &logproto.StreamAdapter{Labels: fmt.Sprintf(`{namespace="ns-%d", app="app-%d", container="c", pod="pod-%d-abcde", job="ns/app"}`, s%10, s%50, s)}
+		for i := 0; i < 5; i++ {
+			line := fmt.Sprintf(`level=info ts=2026-11-25T12:00:00Z msg="request served" path=/api/v1/items/%d duration=12ms`, i)
+			lineBytes += len(line)
+			st.Entries = append(st.Entries, &logproto.EntryAdapter{Timestamp: timestamppb.New(testNow.Add(time.Duration(i))), Line: line})
+		}
+		req.Streams = append(req.Streams, st)
+	}
+	raw, _ := proto.Marshal(req)
+	body := snappy.Encode(nil, raw)
+	handler := h.d.PushHandler()
+	b.SetBytes(int64(lineBytes))
+	b.ReportAllocs()
+	for b.Loop() {
+		r := httptest.NewRequest(http.MethodPost, "/loki/api/v1/push", bytes.NewReader(body))
+		r.Header.Set("X-Scope-OrgID", "bench")
+		w := httptest.NewRecorder()
+		handler.ServeHTTP(w, r)
+		if w.Code != http.StatusNoContent {
+			b.Fatalf("%d %s", w.Code, w.Body)
+		}
+	}
+}

@@ -70,15 +70,15 @@ func (d *Distributor) PushTenant(ctx context.Context, tenantID string, req *logp
 		recvLines += len(st.Entries)
 		recvBytes += streamBytes
 
-		ls, verr := validation.ParseStream(limits, st.Labels)
+		info, verr := d.streams.resolve(limits, st.Labels)
 		if verr != nil {
 			verrs.add(verr.Msg)
 			d.discard.Add(verr.Reason, tenantID, len(st.Entries), streamBytes)
 			continue
 		}
-		ls = validation.DiscoverServiceName(limits, ls)
-		st.Labels = ls.String()
-		st.Hash = ls.Hash()
+		ls := info.labels
+		st.Labels = info.str
+		st.Hash = info.hash
 
 		kept := st.Entries[:0]
 		for _, e := range st.Entries {

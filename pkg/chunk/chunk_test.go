@@ -2,6 +2,7 @@ package chunk
 
 import (
 	"errors"
+	"fmt"
 	"math/rand/v2"
 	"slices"
 	"testing"
@@ -192,6 +193,21 @@ func TestTimeBoundsAndDirection(t *testing.T) {
 			t.Fatal(err)
 		}
 		sameEntries(t, got, reversed(want))
+		pre, err := ch.Prepare(from, through, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, dir := range []iter.Direction{iter.Forward, iter.Backward} {
+			got, err = drain(pre.Iterator(dir))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if dir == iter.Forward {
+				sameEntries(t, got, want)
+			} else {
+				sameEntries(t, got, reversed(want))
+			}
+		}
 
 		si := ch.SizeIterator(from, through)
 		n := 0
@@ -261,5 +277,9 @@ func decodeAndDrain(data []byte, meta Meta) error {
 		return err
 	}
 	_, err = drain(ch.Iterator(meta.MinT, meta.MaxT+1, iter.Forward, nil))
+	_, perr := ch.Prepare(meta.MinT, meta.MaxT+1, nil)
+	if (err == nil) != (perr == nil) {
+		return fmt.Errorf("iterator says %v, Prepare says %v", err, perr)
+	}
 	return err
 }

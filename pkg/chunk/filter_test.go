@@ -59,6 +59,13 @@ func TestFilterSkipsAbsentNeedles(t *testing.T) {
 				t.Fatalf("test data holds %q", n)
 			}
 		}
+		pre, err := ch.Prepare(meta.MinT, meta.MaxT+1, []string{n})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if pst := pre.Iterator(iter.Forward).Stats(); pst.BlocksFilterSkip != it.Stats().BlocksFilterSkip || pre.Size() > meta.UncompressedSize/5 {
+			t.Fatalf("prepared: skipped %d blocks, iterator %d; holds %d bytes", pst.BlocksFilterSkip, it.Stats().BlocksFilterSkip, pre.Size())
+		}
 		st := it.Stats()
 		// A handful of false positives are allowed; most blocks must be skipped.
 		if st.BlocksFilterSkip*10 < st.Blocks*9 {

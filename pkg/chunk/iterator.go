@@ -29,8 +29,10 @@ type EntryIterator struct {
 	needles  []string
 
 	blocks []int // indexes of the blocks still to read, in reading order
-	db     decodedBlock
-	i, end int // current entry index and the loop bound in db
+	db     *decodedBlock
+	own    decodedBlock // reused buffers when blocks are decompressed here
+	pre    *Prepared    // blocks decompressed in advance; nil: decompress here
+	i, end int          // current entry index and the loop bound in db
 	cur    iter.Entry
 	err    error
 	stats  IterStats
@@ -92,24 +94,22 @@ func (it *EntryIterator) nextBlock() bool {
 	for len(it.blocks) > 0 {
 		b := it.blocks[0]
 		it.blocks = it.blocks[1:]
-		if !it.c.mayContain(b, it.needles) {
-			it.stats.BlocksFilterSkip++
-			continue
+		if it.pre != nil {
+			// Prepare already decompressed and counted the blocks that passed the filter.
+			if it.db = it.pre.blocks[b]; it.db == nil {
+				continue
+			}
+		} else {
+			if !it.c.mayContain(b, it.needles) {
+				it.stats.BlocksFilterSkip++
+				continue
+			}
+			it.db = &it.own
+			if err := it.c.loadBlock(b, it.db, &it.stats); err != nil {
+				it.err = err
+				return false
+			}
 		}
-		if err := it.c.loadTimes(b, &it.db); err != nil {
-			it.err = err
-			return false
-		}
-		if err := it.c.loadLines(b, &it.db); err != nil {
-			it.err = err
-			return false
-		}
-		m := &it.c.blocks[b]
-		it.stats.DecompressedBlocks++
-		it.stats.DecompressedLines += int64(m.entries)
-		it.stats.DecompressedBytes += int64(m.rawLen[0] + m.rawLen[1] + m.rawLen[2])
-		it.stats.CompressedBytes += int64(m.compLen[0] + m.compLen[1] + m.compLen[2])
-		it.stats.StructuredMetadataBytes += int64(m.rawLen[colMeta])
 		lo, hi := timeWindow(it.db.ts, it.from, it.through)
 		if lo == hi {
 			continue
@@ -122,6 +122,69 @@ func (it *EntryIterator) nextBlock() bool {
 		return true
 	}
 	return false
+}
+
+// loadBlock decompresses block b's times, lines and metadata into db and counts the work.
+func (c *Chunk) loadBlock(b int, db *decodedBlock, st *IterStats) error {
+	if err := c.loadTimes(b, db); err != nil {
+		return err
+	}
+	if err := c.loadLines(b, db); err != nil {
+		return err
+	}
+	m := &c.blocks[b]
+	st.DecompressedBlocks++
+	st.DecompressedLines += int64(m.entries)
+	st.DecompressedBytes += int64(m.rawLen[0] + m.rawLen[1] + m.rawLen[2])
+	st.CompressedBytes += int64(m.compLen[0] + m.compLen[1] + m.compLen[2])
+	st.StructuredMetadataBytes += int64(m.rawLen[colMeta])
+	return nil
+}
+
+// Prepared is a chunk's blocks for a time range, decompressed in advance, so that
+// decompression can run on another goroutine than the iteration (a query's fetch workers
+// decompress while its merge consumes). Immutable once built; safe for concurrent iterators.
+type Prepared struct {
+	c       *Chunk
+	from    int64
+	through int64
+	blocks  []*decodedBlock // by block index; nil when outside the range or filtered out
+	stats   IterStats
+	size    int64
+}
+
+// Prepare decompresses the blocks overlapping [from, through) whose token filters admit every
+// needle. A damaged block is reported here, as a *CorruptionError.
+func (c *Chunk) Prepare(from, through int64, needles []string) (*Prepared, error) {
+	p := &Prepared{c: c, from: from, through: through, blocks: make([]*decodedBlock, len(c.blocks))}
+	bs := c.overlapping(from, through)
+	p.stats.Blocks = len(bs)
+	for _, b := range bs {
+		if !c.mayContain(b, needles) {
+			p.stats.BlocksFilterSkip++
+			continue
+		}
+		db := &decodedBlock{}
+		if err := c.loadBlock(b, db, &p.stats); err != nil {
+			return nil, err
+		}
+		p.blocks[b] = db
+		m := &c.blocks[b]
+		p.size += int64(m.rawLen[0]+m.rawLen[1]+m.rawLen[2]) + int64(m.entries)*24
+	}
+	return p, nil
+}
+
+// Size is the memory the decompressed blocks hold, approximately.
+func (p *Prepared) Size() int64 { return p.size }
+
+// Iterator returns the prepared entries with from <= ts < through (the range given to
+// Prepare) in direction dir.
+func (p *Prepared) Iterator(dir iter.Direction) *EntryIterator {
+	it := p.c.Iterator(p.from, p.through, dir, nil)
+	it.pre = p
+	it.stats = p.stats
+	return it
 }
 
 // timeWindow returns the index range [lo, hi) of ts (sorted) inside [from, through).
@@ -184,6 +247,8 @@ type SizeIterator struct {
 	err     error
 	stats   IterStats
 }
+
+var _ iter.EntryIterator = (*EntryIterator)(nil)
 
 // SizeIterator returns the timestamps and line lengths of entries with from <= ts < through, in
 // ascending time order.

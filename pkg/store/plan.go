@@ -4,14 +4,10 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"time"
 
-	"github.com/skaldlogs/skald/pkg/chunk"
 	"github.com/skaldlogs/skald/pkg/index"
 	"github.com/skaldlogs/skald/pkg/labels"
 	"github.com/skaldlogs/skald/pkg/logql"
-	"github.com/skaldlogs/skald/pkg/objstore"
-	"github.com/skaldlogs/skald/proto/querierpb"
 )
 
 // seriesPlan is one stream of a query and the chunks it must read, ordered by From.
@@ -20,7 +16,6 @@ type seriesPlan struct {
 	str    string
 	fp     uint64
 	refs   []index.ChunkRef
-	chunks []*chunk.Chunk // parallel to refs after fetch; nil where a chunk was ruled out
 }
 
 // lookup resolves matchers to the streams with chunks overlapping [start, end), merged across
@@ -120,62 +115,4 @@ func (r *Reader) checkLimits(plan []*seriesPlan) error {
 		return fmt.Errorf("the query would read too many bytes (query: %d bytes, limit: %d bytes): %w", size, r.cfg.MaxBytesPerQuery, ErrLimit)
 	}
 	return nil
-}
-
-// fetch downloads (or takes from the cache) and decodes every chunk of the plan, with bounded
-// parallelism. Chunks whose token filters rule out all of needles in [start, end) are dropped
-// from the plan before any block is decompressed.
-func (r *Reader) fetch(ctx context.Context, plan []*seriesPlan, start, end int64, needles []string, st *querierpb.QueryStats) error {
-	type job struct {
-		sp *seriesPlan
-		i  int
-	}
-	var jobs []job
-	for _, sp := range plan {
-		sp.chunks = make([]*chunk.Chunk, len(sp.refs))
-		for i := range sp.refs {
-			jobs = append(jobs, job{sp, i})
-		}
-	}
-	st.TotalChunksRef += int64(len(jobs))
-	downloaded, downloadNs, skipped := make([]bool, len(jobs)), make([]int64, len(jobs)), make([]int64, len(jobs))
-	err := parallel(ctx, len(jobs), r.cfg.FetchConcurrency, func(ctx context.Context, j int) error {
-		jb := jobs[j]
-		ref := jb.sp.refs[jb.i]
-		c, ok := r.chunks.get(ref.Key)
-		if !ok {
-			t0 := time.Now()
-			data, err := readAll(ctx, r.bkt, ref.Key)
-			if err != nil {
-				if objstore.IsNotFound(err) {
-					return fmt.Errorf("chunk %s referenced by the index is missing: %w", ref.Key, err)
-				}
-				return fmt.Errorf("get chunk %s: %w", ref.Key, err)
-			}
-			downloadNs[j] = time.Since(t0).Nanoseconds()
-			downloaded[j] = true
-			c, err = chunk.Decode(data)
-			if err != nil {
-				return fmt.Errorf("decode chunk %s: %w", ref.Key, err)
-			}
-			if ref.Checksum != 0 && c.Meta().Checksum != ref.Checksum {
-				return fmt.Errorf("decode chunk %s: %w", ref.Key, &chunk.CorruptionError{Block: -1, Offset: -1, Reason: "checksum differs from the index"})
-			}
-			r.chunks.put(ref.Key, c, int64(len(data)))
-		}
-		if len(needles) > 0 && !c.MayContain(start, end, needles) {
-			skipped[j] = int64(c.Blocks())
-			return nil
-		}
-		jb.sp.chunks[jb.i] = c
-		return nil
-	})
-	for j := range jobs {
-		if downloaded[j] {
-			st.TotalChunksDownloaded++
-			st.ChunksDownloadTimeNs += downloadNs[j]
-		}
-		st.BlocksSkipped += skipped[j]
-	}
-	return err
 }

@@ -27,6 +27,8 @@ type Config struct {
 	CacheDir string `yaml:"cache_dir"`
 	// FetchConcurrency bounds parallel object fetches per query.
 	FetchConcurrency int `yaml:"fetch_concurrency"`
+	// PrefetchBytes bounds the chunk bytes a query fetches ahead of reading them.
+	PrefetchBytes int64 `yaml:"prefetch_bytes"`
 	// MaxChunksPerQuery and MaxBytesPerQuery bound what one query may fetch; 0: no limit.
 	MaxChunksPerQuery int   `yaml:"max_chunks_per_query"`
 	MaxBytesPerQuery  int64 `yaml:"max_query_bytes_read"`
@@ -40,6 +42,7 @@ func (c *Config) RegisterFlags(prefix string, fs *flag.FlagSet) {
 	fs.Int64Var(&c.CacheBytes, prefix+"cache-bytes", 512<<20, "Bytes of memory for cached index segments and chunks; 0 disables the cache.")
 	fs.StringVar(&c.CacheDir, prefix+"cache-dir", "", "Directory for downloaded index segments; empty keeps them in memory only.")
 	fs.IntVar(&c.FetchConcurrency, prefix+"fetch-concurrency", 16, "Object fetches in flight per query; 0 means 16.")
+	fs.Int64Var(&c.PrefetchBytes, prefix+"prefetch-bytes", 64<<20, "Chunk bytes a query may fetch ahead of reading them; 0 means 64 MiB.")
 	fs.IntVar(&c.MaxChunksPerQuery, prefix+"max-chunks-per-query", 2000000, "Most chunks one query may read; 0 means no limit.")
 	fs.Int64Var(&c.MaxBytesPerQuery, prefix+"max-query-bytes-read", 0, "Most chunk bytes one query may read; 0 means no limit.")
 	fs.DurationVar(&c.SegmentListTTL, prefix+"segment-list-ttl", 0, "How long a listing of index segments is reused; 0 lists on every query.")
@@ -47,7 +50,7 @@ func (c *Config) RegisterFlags(prefix string, fs *flag.FlagSet) {
 
 // Validate checks the configuration.
 func (c *Config) Validate() error {
-	if c.CacheBytes < 0 || c.FetchConcurrency < 0 || c.MaxChunksPerQuery < 0 || c.MaxBytesPerQuery < 0 || c.SegmentListTTL < 0 {
+	if c.CacheBytes < 0 || c.FetchConcurrency < 0 || c.MaxChunksPerQuery < 0 || c.MaxBytesPerQuery < 0 || c.SegmentListTTL < 0 || c.PrefetchBytes < 0 {
 		return errors.New("store: sizes, limits and durations must not be negative")
 	}
 	return nil
@@ -82,6 +85,9 @@ func NewReader(bkt objstore.Bucket, cfg Config, logger *slog.Logger) (*Reader, e
 	}
 	if cfg.FetchConcurrency == 0 {
 		cfg.FetchConcurrency = 16
+	}
+	if cfg.PrefetchBytes == 0 {
+		cfg.PrefetchBytes = 64 << 20
 	}
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)

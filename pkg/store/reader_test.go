@@ -5,9 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/skaldlogs/skald/pkg/chunk"
 	"github.com/skaldlogs/skald/pkg/iter"
@@ -334,4 +336,43 @@ type countingBucket struct {
 func (c *countingBucket) Iter(ctx context.Context, prefix string, f func(string) error) error {
 	c.iters++
 	return c.Bucket.Iter(ctx, prefix, f)
+}
+
+func TestLimitFetchesLittle(t *testing.T) {
+	f := newFixture(t)
+	r := newTestReader(t, f.bkt, Config{FetchConcurrency: 1, PrefetchBytes: 1})
+	es, _, st := selectLogs(t, r, `{app="web"}`, base, base+7200*sec, 10, iter.Backward)
+	if len(es) != 10 || es[0].Timestamp != base+7199*sec {
+		t.Fatalf("got %d entries, first at %d", len(es), es[0].Timestamp-base)
+	}
+	// 12 chunks hold the stream; the newest one (plus at most what the one worker prefetched
+	// before the budget stopped it) is all a backward limit of 10 needs.
+	if st.TotalChunksRef != 12 || st.TotalChunksDownloaded > 3 {
+		t.Fatalf("stats %+v", st)
+	}
+}
+
+func TestCloseWithoutReading(t *testing.T) {
+	f := newFixture(t)
+	r := newTestReader(t, f.bkt, Config{FetchConcurrency: 4, PrefetchBytes: 1})
+	sel, _ := syntax.ParseLogSelector(`{env=~".+"}`, true)
+	before := runtime.NumGoroutine()
+	for range 20 {
+		it, err := r.SelectLogs(tctx("t1"), logql.SelectLogParams{Selector: sel, Start: base, End: base + 7200*sec})
+		if err != nil {
+			t.Fatal(err)
+		}
+		it.Next()
+		if err := it.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Prefetch workers exit once their query is closed.
+	deadline := time.Now().Add(5 * time.Second)
+	for runtime.NumGoroutine() > before+2 {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d goroutines, %d before the queries", runtime.NumGoroutine(), before)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
 }

@@ -4,9 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync"
+	"slices"
 
-	"github.com/skaldlogs/skald/pkg/chunk"
 	"github.com/skaldlogs/skald/pkg/iter"
 	"github.com/skaldlogs/skald/pkg/labels"
 	"github.com/skaldlogs/skald/pkg/logql"
@@ -29,13 +28,13 @@ func (r *Reader) SelectLogs(ctx context.Context, p logql.SelectLogParams) (iter.
 		return nil, fmt.Errorf("select logs: %w", err)
 	}
 	needles := p.Selector.RequiredLiterals()
-	qs, err := r.prepare(ctx, tid, p.Selector.Matchers(), p.Start, p.End, p.Shards, needles)
+	qs, err := r.prepare(ctx, tid, p.Selector.Matchers(), p.Start, p.End, p.Direction, p.Shards, needles, p.Limit == 0)
 	if err != nil {
 		return nil, err
 	}
 	its := make([]iter.EntryIterator, 0, len(qs.plan))
 	for _, sp := range qs.plan {
-		raw := qs.seriesIterator(sp, p.Start, p.End, p.Direction, needles)
+		raw := qs.seriesIterator(sp, p.Direction)
 		if raw == nil {
 			continue
 		}
@@ -67,13 +66,13 @@ func (r *Reader) SelectSamples(ctx context.Context, p logql.SelectSampleParams) 
 	}
 	sel := p.Expr.Selector()
 	needles := sel.RequiredLiterals()
-	qs, err := r.prepare(ctx, tid, sel.Matchers(), p.Start, p.End, p.Shards, needles)
+	qs, err := r.prepare(ctx, tid, sel.Matchers(), p.Start, p.End, iter.Forward, p.Shards, needles, true)
 	if err != nil {
 		return nil, err
 	}
 	its := make([]iter.SampleIterator, 0, len(qs.plan))
 	for _, sp := range qs.plan {
-		raw := qs.seriesIterator(sp, p.Start, p.End, iter.Forward, needles)
+		raw := qs.seriesIterator(sp, iter.Forward)
 		if raw == nil {
 			continue
 		}
@@ -91,18 +90,19 @@ func (r *Reader) SelectSamples(ctx context.Context, p logql.SelectSampleParams) 
 	return &sampleResult{SampleIterator: it, qs: qs}, nil
 }
 
-// queryState is one query's plan and the counters its iterators fill.
+// queryState is one query's plan, its prefetcher and the counters its iterators fill. Its
+// stats are read from the goroutine that iterates (or after iteration).
 type queryState struct {
-	plan []*seriesPlan
-
-	mu        sync.Mutex
-	base      querierpb.QueryStats // lookup and fetch counters
-	chunkIts  []*chunk.EntryIterator
+	plan      []*seriesPlan
+	pf        *prefetcher
+	jobs      map[string]*fetchJob
+	refs      int64
+	chunkIts  []*lazyChunkIterator
 	seriesIts []iter.EntryIterator // per-series merges, for their duplicate counts
 	post      int64
 }
 
-func (r *Reader) prepare(ctx context.Context, tid string, ms []*labels.Matcher, start, end int64, shards []logql.Shard, needles []string) (*queryState, error) {
+func (r *Reader) prepare(ctx context.Context, tid string, ms []*labels.Matcher, start, end int64, dir iter.Direction, shards []logql.Shard, needles []string, decodeAhead bool) (*queryState, error) {
 	plan, err := r.lookup(ctx, tid, [][]*labels.Matcher{ms}, start, end, shards)
 	if err != nil {
 		return nil, fmt.Errorf("select: %w", err)
@@ -111,38 +111,33 @@ func (r *Reader) prepare(ctx context.Context, tid string, ms []*labels.Matcher, 
 		return nil, err
 	}
 	qs := &queryState{plan: plan}
-	if err := r.fetch(ctx, plan, start, end, needles, &qs.base); err != nil {
-		return nil, fmt.Errorf("select: %w", err)
+	for _, sp := range plan {
+		qs.refs += int64(len(sp.refs))
 	}
+	qs.pf, qs.jobs = r.newPrefetcher(ctx, plan, start, end, dir, needles, decodeAhead)
 	return qs, nil
 }
 
 // seriesIterator returns the raw entries of one stream from its chunks, labelled with the
-// stream, or nil when no chunk is left. Chunks that do not overlap in time are read one after
+// stream, or nil when it has no chunk. Chunks that do not overlap in time are read one after
 // the other; overlapping ones (replicas cut at different points) are merged with identical
 // entries dropped.
-func (qs *queryState) seriesIterator(sp *seriesPlan, start, end int64, dir iter.Direction, needles []string) iter.EntryIterator {
-	var its []iter.EntryIterator
+func (qs *queryState) seriesIterator(sp *seriesPlan, dir iter.Direction) iter.EntryIterator {
+	its := make([]iter.EntryIterator, 0, len(sp.refs))
 	overlap := false
-	var lastThrough int64
-	first := true
-	for i, c := range sp.chunks {
-		if c == nil {
-			continue
-		}
-		ref := sp.refs[i]
-		if !first && ref.From <= lastThrough {
+	var maxThrough int64
+	for i, ref := range sp.refs {
+		// refs are sorted by From, so a ref overlaps an earlier one iff it starts before the
+		// latest Through so far.
+		if i > 0 && ref.From <= maxThrough {
 			overlap = true
 		}
-		if first || ref.Through > lastThrough {
-			lastThrough = ref.Through
+		if i == 0 || ref.Through > maxThrough {
+			maxThrough = ref.Through
 		}
-		first = false
-		ci := c.Iterator(start, end, dir, needles)
-		qs.mu.Lock()
-		qs.chunkIts = append(qs.chunkIts, ci)
-		qs.mu.Unlock()
-		its = append(its, &streamLabelled{EntryIterator: ci, lbls: sp.str, hash: sp.fp})
+		l := &lazyChunkIterator{pf: qs.pf, job: qs.jobs[ref.Key], dir: dir, lbls: sp.str, hash: sp.fp}
+		qs.chunkIts = append(qs.chunkIts, l)
+		its = append(its, l)
 	}
 	switch {
 	case len(its) == 0:
@@ -151,33 +146,27 @@ func (qs *queryState) seriesIterator(sp *seriesPlan, start, end int64, dir iter.
 		return its[0]
 	case overlap:
 		m := iter.NewMergeEntryIterator(its, dir)
-		qs.mu.Lock()
 		qs.seriesIts = append(qs.seriesIts, m)
-		qs.mu.Unlock()
 		return m
 	}
 	if dir == iter.Backward {
-		for l, r := 0, len(its)-1; l < r; l, r = l+1, r-1 {
-			its[l], its[r] = its[r], its[l]
-		}
+		slices.Reverse(its)
 	}
 	return &concatIterator{its: its}
 }
 
 // stats sums the counters of the query so far.
 func (qs *queryState) stats(topDups int64) *querierpb.QueryStats {
-	qs.mu.Lock()
-	defer qs.mu.Unlock()
 	st := &querierpb.QueryStats{
-		TotalChunksRef:        qs.base.TotalChunksRef,
-		TotalChunksDownloaded: qs.base.TotalChunksDownloaded,
-		ChunksDownloadTimeNs:  qs.base.ChunksDownloadTimeNs,
-		BlocksSkipped:         qs.base.BlocksSkipped,
+		TotalChunksRef:        qs.refs,
+		TotalChunksDownloaded: qs.pf.downloaded.Load(),
+		ChunksDownloadTimeNs:  qs.pf.downloadNs.Load(),
+		BlocksSkipped:         qs.pf.chunkSkipped.Load(),
 		PostFilterLines:       qs.post,
 		TotalDuplicates:       topDups,
 	}
 	for _, ci := range qs.chunkIts {
-		s := ci.Stats()
+		s := ci.currentStats()
 		st.DecompressedBytes += s.DecompressedBytes
 		st.DecompressedLines += s.DecompressedLines
 		st.CompressedBytes += s.CompressedBytes
@@ -240,18 +229,13 @@ func (c *concatIterator) Close() error {
 type postFilterCounter struct {
 	iter.EntryIterator
 	qs *queryState
-	n  int64
 }
 
 func (p *postFilterCounter) Next() bool {
 	if !p.EntryIterator.Next() {
-		p.qs.mu.Lock()
-		p.qs.post += p.n
-		p.n = 0
-		p.qs.mu.Unlock()
 		return false
 	}
-	p.n++
+	p.qs.post++
 	return true
 }
 
@@ -274,7 +258,13 @@ func (e *entryResult) Next() bool {
 	return true
 }
 
-// Stats implements iter.StatsReporter.
+// Close stops the prefetcher and closes the merged iterators.
+func (e *entryResult) Close() error {
+	e.qs.pf.close()
+	return e.EntryIterator.Close()
+}
+
+// Stats implements iter.StatsReporter. Call it from the goroutine that iterates.
 func (e *entryResult) Stats() *querierpb.QueryStats {
 	var dups int64
 	if dc, ok := e.EntryIterator.(iter.DuplicateCounter); ok {
@@ -289,7 +279,13 @@ type sampleResult struct {
 	qs *queryState
 }
 
-// Stats implements iter.StatsReporter.
+// Close stops the prefetcher and closes the merged iterators.
+func (s *sampleResult) Close() error {
+	s.qs.pf.close()
+	return s.SampleIterator.Close()
+}
+
+// Stats implements iter.StatsReporter. Call it from the goroutine that iterates.
 func (s *sampleResult) Stats() *querierpb.QueryStats {
 	var dups int64
 	if dc, ok := s.SampleIterator.(iter.DuplicateCounter); ok {

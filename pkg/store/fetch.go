@@ -1,0 +1,247 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/skaldlogs/skald/pkg/chunk"
+	"github.com/skaldlogs/skald/pkg/index"
+	"github.com/skaldlogs/skald/pkg/iter"
+	"github.com/skaldlogs/skald/pkg/objstore"
+)
+
+// fetchJob is one chunk of a query. state moves 0 (pending) → 1 (claimed by a worker or by the
+// consumer) once; done closes when c/err are set.
+type fetchJob struct {
+	ref    index.ChunkRef
+	state  atomic.Int32
+	done   chan struct{}
+	c      *chunk.Chunk    // nil with a nil err: the token filter ruled the chunk out
+	pre    *chunk.Prepared // decompressed in advance, when the query decodes ahead
+	err    error
+	budget int64 // bytes counted against the prefetch budget until taken
+}
+
+// prefetcher fetches a query's chunks ahead of the iterators that read them, in the order they
+// will be needed (by time in the query's direction), with FetchConcurrency workers and at most
+// PrefetchBytes fetched but not yet taken. A consumer that needs a chunk no worker has claimed
+// fetches it itself, so a full budget can never stall the query, and a query that stops early
+// (a limit) fetches little more than it read.
+type prefetcher struct {
+	r       *Reader
+	ctx     context.Context
+	cancel  context.CancelFunc
+	start   int64
+	end     int64
+	needles []string
+	jobs    []*fetchJob // in need order
+	// decodeAhead makes workers decompress the blocks too, so decompression runs beside the
+	// consumer; worth it when the query reads everything (no limit).
+	decodeAhead bool
+
+	mu       sync.Mutex
+	cond     *sync.Cond
+	next     int
+	inflight int64
+	closed   bool
+
+	downloaded   atomic.Int64
+	downloadNs   atomic.Int64
+	chunkSkipped atomic.Int64 // blocks of chunks ruled out whole by their token filters
+}
+
+func (r *Reader) newPrefetcher(ctx context.Context, plan []*seriesPlan, start, end int64, dir iter.Direction, needles []string, decodeAhead bool) (*prefetcher, map[string]*fetchJob) {
+	ctx, cancel := context.WithCancel(ctx)
+	pf := &prefetcher{r: r, ctx: ctx, cancel: cancel, start: start, end: end, needles: needles, decodeAhead: decodeAhead}
+	pf.cond = sync.NewCond(&pf.mu)
+	byKey := map[string]*fetchJob{}
+	for _, sp := range plan {
+		for _, ref := range sp.refs {
+			if _, ok := byKey[ref.Key]; ok {
+				continue
+			}
+			j := &fetchJob{ref: ref, done: make(chan struct{})}
+			byKey[ref.Key] = j
+			pf.jobs = append(pf.jobs, j)
+		}
+	}
+	slices.SortFunc(pf.jobs, func(a, b *fetchJob) int {
+		if dir == iter.Backward {
+			return cmpInt(b.ref.Through, a.ref.Through)
+		}
+		return cmpInt(a.ref.From, b.ref.From)
+	})
+	for range min(r.cfg.FetchConcurrency, len(pf.jobs)) {
+		go pf.work()
+	}
+	return pf, byKey
+}
+
+func (pf *prefetcher) work() {
+	for {
+		pf.mu.Lock()
+		for !pf.closed && pf.next < len(pf.jobs) && pf.inflight > 0 && pf.inflight+pf.jobs[pf.next].ref.Size > pf.r.cfg.PrefetchBytes {
+			pf.cond.Wait()
+		}
+		if pf.closed || pf.next >= len(pf.jobs) {
+			pf.mu.Unlock()
+			return
+		}
+		j := pf.jobs[pf.next]
+		pf.next++
+		if !j.state.CompareAndSwap(0, 1) {
+			pf.mu.Unlock()
+			continue
+		}
+		j.budget = j.ref.Size
+		pf.inflight += j.budget
+		pf.mu.Unlock()
+		pf.run(j)
+	}
+}
+
+// take returns the job's chunk (and its prepared blocks when decoded ahead), fetching it now if
+// no worker has started it. The job lets go of both, so memory is freed as the reader moves on.
+func (pf *prefetcher) take(j *fetchJob) (*chunk.Chunk, *chunk.Prepared, error) {
+	if j.state.CompareAndSwap(0, 1) {
+		pf.run(j)
+	}
+	select {
+	case <-j.done:
+	case <-pf.ctx.Done():
+		return nil, nil, pf.ctx.Err()
+	}
+	pf.mu.Lock()
+	if j.budget > 0 {
+		pf.inflight -= j.budget
+		j.budget = 0
+		pf.cond.Broadcast()
+	}
+	pf.mu.Unlock()
+	c, pre := j.c, j.pre
+	j.c, j.pre = nil, nil
+	return c, pre, j.err
+}
+
+func (pf *prefetcher) close() {
+	pf.mu.Lock()
+	pf.closed = true
+	pf.cond.Broadcast()
+	pf.mu.Unlock()
+	pf.cancel()
+}
+
+func (pf *prefetcher) run(j *fetchJob) {
+	defer close(j.done)
+	c, err := pf.r.loadChunk(pf.ctx, j.ref, &pf.downloaded, &pf.downloadNs)
+	if err != nil {
+		j.err = err
+		return
+	}
+	if len(pf.needles) > 0 && !c.MayContain(pf.start, pf.end, pf.needles) {
+		pf.chunkSkipped.Add(int64(c.Blocks()))
+		return
+	}
+	j.c = c
+	if !pf.decodeAhead {
+		return
+	}
+	pre, err := c.Prepare(pf.start, pf.end, pf.needles)
+	if err != nil {
+		j.err = fmt.Errorf("chunk %s: %w", j.ref.Key, err)
+		return
+	}
+	j.pre = pre
+	pf.mu.Lock()
+	if j.budget > 0 { // claimed by a worker: the decompressed blocks count against the budget
+		j.budget += pre.Size()
+		pf.inflight += pre.Size()
+	}
+	pf.mu.Unlock()
+}
+
+// loadChunk returns the decoded chunk of ref from the cache or the bucket.
+func (r *Reader) loadChunk(ctx context.Context, ref index.ChunkRef, downloaded, downloadNs *atomic.Int64) (*chunk.Chunk, error) {
+	if c, ok := r.chunks.get(ref.Key); ok {
+		return c, nil
+	}
+	t0 := time.Now()
+	data, err := readAll(ctx, r.bkt, ref.Key)
+	if err != nil {
+		if objstore.IsNotFound(err) {
+			return nil, fmt.Errorf("chunk %s referenced by the index is missing: %w", ref.Key, err)
+		}
+		return nil, fmt.Errorf("get chunk %s: %w", ref.Key, err)
+	}
+	downloadNs.Add(time.Since(t0).Nanoseconds())
+	downloaded.Add(1)
+	c, err := chunk.Decode(data)
+	if err != nil {
+		return nil, fmt.Errorf("decode chunk %s: %w", ref.Key, err)
+	}
+	if ref.Checksum != 0 && c.Meta().Checksum != ref.Checksum {
+		return nil, fmt.Errorf("decode chunk %s: %w", ref.Key, &chunk.CorruptionError{Block: -1, Offset: -1, Reason: "checksum differs from the index"})
+	}
+	r.chunks.put(ref.Key, c, int64(len(data)))
+	return c, nil
+}
+
+// lazyChunkIterator reads one chunk, taking it from the prefetcher on first use and letting go
+// of it when exhausted. It carries its stream's labels and hash.
+type lazyChunkIterator struct {
+	pf      *prefetcher
+	job     *fetchJob
+	dir     iter.Direction
+	lbls    string
+	hash    uint64
+	started bool
+	it      *chunk.EntryIterator
+	stats   chunk.IterStats // final stats once it is released
+	err     error
+}
+
+func (l *lazyChunkIterator) Next() bool {
+	if !l.started {
+		l.started = true
+		c, pre, err := l.pf.take(l.job)
+		switch {
+		case err != nil:
+			l.err = err
+			return false
+		case pre != nil:
+			l.it = pre.Iterator(l.dir)
+		case c != nil:
+			l.it = c.Iterator(l.pf.start, l.pf.end, l.dir, l.pf.needles)
+		default:
+			return false
+		}
+	}
+	if l.it == nil {
+		return false
+	}
+	if l.it.Next() {
+		return true
+	}
+	l.err = l.it.Err()
+	l.stats = l.it.Stats()
+	l.it = nil
+	return false
+}
+
+func (l *lazyChunkIterator) At() iter.Entry     { return l.it.At() }
+func (l *lazyChunkIterator) Labels() string     { return l.lbls }
+func (l *lazyChunkIterator) StreamHash() uint64 { return l.hash }
+func (l *lazyChunkIterator) Err() error         { return l.err }
+func (l *lazyChunkIterator) Close() error       { return nil }
+
+// currentStats is not synchronised with Next: call it from the iterating goroutine.
+func (l *lazyChunkIterator) currentStats() chunk.IterStats {
+	if l.it != nil {
+		return l.it.Stats()
+	}
+	return l.stats
+}

@@ -1,6 +1,7 @@
 package log
 
 import (
+	"bytes"
 	"fmt"
 	"net/netip"
 	"strings"
@@ -60,8 +61,8 @@ func (m *ipMatcher) matches(a netip.Addr) bool {
 
 // matchesBytes parses b as an address and tests it.
 func (m *ipMatcher) matchesBytes(b []byte) bool {
-	if len(b) == 0 {
-		return false
+	if !plausibleIP(b) {
+		return false // saves ParseAddr, whose errors allocate, on times, versions and such
 	}
 	// ParseAddr does not keep its input in the returned Addr (no zone here), so the string
 	// may alias b.
@@ -173,4 +174,76 @@ func (f *ipLabelFilter) Process(_ int64, line []byte, lbs *LabelsBuilder) ([]byt
 	a, err := netip.ParseAddr(strings.TrimSpace(v))
 	match := err == nil && f.m.matches(a)
 	return line, match != f.negate
+}
+
+// plausibleIP is a cheap shape check run before netip.ParseAddr: dotted quads of 1-3 digits,
+// or colon groups of at most 4 hex digits (eight of them, or fewer with "::"), optionally
+// ending in a dotted quad.
+func plausibleIP(b []byte) bool {
+	if len(b) < 2 || len(b) > 45 {
+		return false
+	}
+	colons := bytes.Count(b, []byte{':'})
+	if colons == 0 {
+		return plausibleIPv4(b)
+	}
+	if colons < 2 {
+		return false
+	}
+	// the part after the last colon may be a dotted quad ("::ffff:1.2.3.4")
+	lastColon := bytes.LastIndexByte(b, ':')
+	head, last := b[:lastColon+1], b[lastColon+1:]
+	hasV4 := bytes.IndexByte(last, '.') >= 0
+	if hasV4 {
+		if !plausibleIPv4(last) {
+			return false
+		}
+		head = head[:len(head)-1]
+	} else {
+		head = b
+	}
+	groups, n := 1, 0
+	for _, c := range head {
+		switch {
+		case c == ':':
+			groups++
+			n = 0
+		case (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'):
+			n++
+			if n > 4 {
+				return false
+			}
+		default:
+			return false
+		}
+	}
+	if bytes.Contains(b, []byte("::")) {
+		return true
+	}
+	if hasV4 {
+		return groups == 6
+	}
+	return groups == 8
+}
+
+func plausibleIPv4(b []byte) bool {
+	parts, digits := 1, 0
+	for _, c := range b {
+		switch {
+		case c == '.':
+			if digits == 0 {
+				return false
+			}
+			parts++
+			digits = 0
+		case c >= '0' && c <= '9':
+			digits++
+			if digits > 3 {
+				return false
+			}
+		default:
+			return false
+		}
+	}
+	return parts == 4 && digits > 0
 }

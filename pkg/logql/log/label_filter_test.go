@@ -1,6 +1,7 @@
 package log
 
 import (
+	"net/netip"
 	"testing"
 	"time"
 
@@ -124,4 +125,20 @@ func TestIPLineFilter(t *testing.T) {
 			t.Errorf("ip(%q) accepted", bad)
 		}
 	}
+}
+
+// FuzzPlausibleIP checks that the cheap shape check never rejects an address netip accepts.
+func FuzzPlausibleIP(f *testing.F) {
+	for _, s := range []string{"1.2.3.4", "::1", "2001:db8::1", "::ffff:1.2.3.4", "1:2:3:4:5:6:7:8", "1:2:3:4:5:6:1.2.3.4", "0.0.0.0", "::"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		a, err := netip.ParseAddr(s)
+		if err != nil || a.Zone() != "" {
+			return
+		}
+		if !plausibleIP([]byte(s)) {
+			t.Fatalf("plausibleIP rejects %q", s)
+		}
+	})
 }

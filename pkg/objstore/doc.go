@@ -1,6 +1,7 @@
 // Package objstore implements the object store Skald keeps chunks and index files in: one Bucket
 // interface with a filesystem implementation (NewFilesystem, the embedded default under ./data)
-// and an S3 implementation on minio-go (NewS3).
+// and an S3 implementation on minio-go (NewS3). Config/New pick one from configuration
+// (-objstore.backend) and wrap it in Instrumented for metrics.
 //
 // Keys are slash-separated, relative and clean: no empty, "." or ".." segment, no leading or
 // trailing slash (ValidateKey). Both implementations reject other keys with ErrInvalidKey, so a

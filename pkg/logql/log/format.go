@@ -15,12 +15,23 @@ type templateState struct {
 	line []byte
 	ts   int64
 	data map[string]string
+	// fields, unless all, are the only labels the templates read (see templateFields).
+	fields []string
+	all    bool
 }
 
 func (s *templateState) fill(lbs *LabelsBuilder) map[string]string {
 	clear(s.data)
 	if s.data == nil {
 		s.data = map[string]string{}
+	}
+	if !s.all {
+		for _, f := range s.fields {
+			if v, ok := lbs.Get(f); ok {
+				s.data[f] = v
+			}
+		}
+		return s.data
 	}
 	lbs.Range(func(n, v string) bool {
 		s.data[n] = v
@@ -71,13 +82,13 @@ func NewLineFormatter(tmpl string) (Stage, error) {
 
 func (f *lineFormatter) forStream() Stage {
 	st := &templateState{}
+	st.fields, st.all = templateFields(f.base)
 	return &lineFormatter{base: f.base, tmpl: bindTemplate(f.base, st), st: st}
 }
 
 func (f *lineFormatter) Process(ts int64, line []byte, lbs *LabelsBuilder) ([]byte, bool) {
 	if f.tmpl == nil { // used without ForStream (tests): bind lazily
-		f.st = &templateState{}
-		f.tmpl = bindTemplate(f.base, f.st)
+		*f = *(f.forStream().(*lineFormatter))
 	}
 	f.st.line, f.st.ts = line, ts
 	f.buf.Reset()
@@ -135,6 +146,9 @@ func (f *labelsFormatter) forStream() Stage {
 	for i, t := range f.base {
 		if t != nil {
 			out.tmpls[i] = bindTemplate(t, st)
+			fields, all := templateFields(t)
+			st.fields = append(st.fields, fields...)
+			st.all = st.all || all
 		}
 	}
 	return out

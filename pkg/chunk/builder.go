@@ -50,16 +50,16 @@ type Builder struct {
 	blocks []blockMeta
 
 	// the open block
-	times   []byte
-	lengths []byte
-	lines   []byte
-	meta    []byte
-	hasMeta bool
-	n       int
-	minT    int64
-	lastT   int64
-	raw     int
-	grams   gramSet
+	times    []byte
+	lengths  []byte
+	lines    []byte
+	lineLens []int
+	meta     []byte
+	hasMeta  bool
+	n        int
+	minT     int64
+	lastT    int64
+	raw      int
 
 	entries int64
 	rawSize int64
@@ -98,8 +98,8 @@ func (b *Builder) Append(ts int64, line string, sm labels.Labels) error {
 	b.times = binary.AppendUvarint(b.times, uint64(ts-b.lastT))
 	b.lastT = ts
 	b.lengths = binary.AppendUvarint(b.lengths, uint64(len(line)))
+	b.lineLens = append(b.lineLens, len(line))
 	b.lines = append(b.lines, line...)
-	b.grams.addLine(line)
 	size := len(line)
 	b.meta = binary.AppendUvarint(b.meta, uint64(len(sm)))
 	for _, l := range sm {
@@ -171,10 +171,20 @@ func (b *Builder) cut() error {
 		m.rawLen[c] = len(col)
 		m.colCRC[c] = crc(out)
 	}
-	m.filter = b.grams.buildFilter(b.opts.FilterBitsPerGram)
-	b.grams.reset()
+	// The filter is built here, not in Append, so an open builder holds no gram bitmap: an
+	// ingester may keep one builder per stream.
+	grams := gramSets.Get().(*gramSet)
+	off := 0
+	for _, l := range b.lineLens {
+		grams.addLine(bstr(b.lines[off : off+l]))
+		off += l
+	}
+	m.filter = grams.buildFilter(b.opts.FilterBitsPerGram)
+	grams.reset()
+	gramSets.Put(grams)
 	b.blocks = append(b.blocks, m)
 	b.times, b.lengths, b.lines, b.meta = b.times[:0], b.lengths[:0], b.lines[:0], b.meta[:0]
+	b.lineLens = b.lineLens[:0]
 	b.hasMeta, b.n, b.raw = false, 0, 0
 	return nil
 }

@@ -109,3 +109,13 @@ func BenchmarkNeedle(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkSmallChunk builds the chunk of a quiet stream: a few lines.
+func BenchmarkSmallChunk(b *testing.B) {
+	es := flogEntries(43, 20, false)
+	for b.Loop() {
+		if _, _, err := build(es, Options{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -1,6 +1,9 @@
 package chunk
 
-import "encoding/binary"
+import (
+	"encoding/binary"
+	"sync"
+)
 
 // The token filter of a block is a Bloom filter over the distinct 4-grams (4-byte windows) of
 // its lines. Any literal needle of at least 4 bytes that occurs in a line has all its 4-grams in
@@ -32,6 +35,11 @@ type gramSet struct {
 	seen []uint64 // 1<<24 bits, allocated on first use
 	list []uint32
 }
+
+// gramSets recycles gramSets between builders: a fresh one costs a zeroed 2 MiB bitmap, which
+// would dominate building the many small chunks of quiet streams. A set is always returned
+// cleared (reset runs after every block), so reuse cannot change a filter.
+var gramSets = sync.Pool{New: func() any { return &gramSet{} }}
 
 func (g *gramSet) addLine(line string) {
 	if len(line) < gramLen {

@@ -165,7 +165,7 @@ func (q *Querier) exec(w http.ResponseWriter, r *http.Request, id string, p logq
 	st := &queryStats{}
 	ctx := withStats(r.Context(), st)
 	start := time.Now()
-	res, err := q.engine.Exec(ctx, p)
+	res, err := q.engineFor(id).Exec(ctx, p)
 	if err != nil {
 		if logql.IsBadRequest(err) {
 			return badRequest(err)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -57,9 +58,10 @@ type Deps struct {
 	Store Store
 	// Limits are the per-tenant query limits; nil means Loki's defaults (DefaultLimits).
 	Limits Limits
-	// NewEngine builds the LogQL engine over the querier's fan-out data source, e.g.
-	// func(q logql.Querier) Engine { return logql.NewEngine(opts, q, logger) }.
-	NewEngine func(logql.Querier) Engine
+	// NewEngine builds a LogQL engine over the querier's fan-out data source with a tenant's
+	// limits, e.g. func(q logql.Querier, o logql.EngineOpts) Engine { return
+	// logql.NewEngine(o, q, logger) }. The querier keeps one engine per distinct set of limits.
+	NewEngine func(logql.Querier, logql.EngineOpts) Engine
 	// BuildInfo is served at /loki/api/v1/status/buildinfo; zero means buildinfo.Get().
 	BuildInfo buildinfo.Info
 	// Now is the clock; nil means time.Now.
@@ -70,7 +72,8 @@ type Deps struct {
 type Querier struct {
 	cfg     Config
 	fan     *fanout
-	engine  Engine
+	engines sync.Map // logql.EngineOpts -> Engine
+	newEng  func(logql.Querier, logql.EngineOpts) Engine
 	limits  Limits
 	store   Store
 	build   buildinfo.Info
@@ -112,8 +115,8 @@ func New(cfg Config, deps Deps, logger *slog.Logger, reg prometheus.Registerer) 
 		q.now = time.Now
 	}
 	q.fan = &fanout{ring: deps.Ring, clients: deps.IngesterClient, store: deps.Store, cfg: cfg, now: q.now, logger: logger}
-	q.engine = deps.NewEngine(q.fan)
-	if q.engine == nil {
+	q.newEng = deps.NewEngine
+	if q.engineFor("") == nil {
 		return nil, errors.New("querier: NewEngine returned nil")
 	}
 	m, err := newMetrics(reg)
@@ -122,6 +125,19 @@ func New(cfg Config, deps Deps, logger *slog.Logger, reg prometheus.Registerer) 
 	}
 	q.metrics = m
 	return q, nil
+}
+
+// engineFor returns the engine with the tenant's limits.
+func (q *Querier) engineFor(tenantID string) Engine {
+	opts := logql.EngineOpts{
+		MaxQuerySeries:          q.limits.MaxQuerySeries(tenantID),
+		MaxEntriesLimitPerQuery: q.limits.MaxEntriesLimitPerQuery(tenantID),
+	}
+	if e, ok := q.engines.Load(opts); ok {
+		return e.(Engine)
+	}
+	e, _ := q.engines.LoadOrStore(opts, q.newEng(q.fan, opts))
+	return e.(Engine)
 }
 
 // DataSource returns the querier's fan-out over ingesters and store, a logql.Querier for other

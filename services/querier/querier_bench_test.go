@@ -42,7 +42,7 @@ func benchQuerier(b *testing.B) http.Handler {
 	q, err := New(Config{NoAuthTenant: "fake"}, Deps{
 		Ring:           ring.NewStatic(3, insts...),
 		IngesterClient: func(addr string) (querierpb.QuerierClient, error) { return clients[addr], nil },
-		NewEngine:      func(q logql.Querier) Engine { return logql.NewEngine(logql.EngineOpts{}, q, nil) },
+		NewEngine:      func(q logql.Querier, o logql.EngineOpts) Engine { return logql.NewEngine(o, q, nil) },
 		Now:            func() time.Time { return now },
 	}, nil, prometheus.NewRegistry())
 	if err != nil {

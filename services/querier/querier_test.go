@@ -68,8 +68,8 @@ func newEnv(t *testing.T, o envOpts) *env {
 			return c, nil
 		},
 		Limits: o.limits,
-		NewEngine: func(q logql.Querier) Engine {
-			var e Engine = logql.NewEngine(logql.EngineOpts{}, q, nil)
+		NewEngine: func(q logql.Querier, eo logql.EngineOpts) Engine {
+			var e Engine = logql.NewEngine(eo, q, nil)
 			if o.engineWraps != nil {
 				e = o.engineWraps(e)
 			}
@@ -309,6 +309,12 @@ func TestQueryErrors(t *testing.T) {
 	timeout.engineWraps = func(e Engine) Engine { return blockingEngine{} }
 	f(timeout, "/loki/api/v1/query_range", url.Values{"query": {`{app="a"}`}}, 504, loghttp.ErrTimeoutText)
 
+	// A tenant allowed more than Loki's 5000 lines gets them: the engine runs with its limits.
+	big := base
+	big.limits = bigLimits{}
+	f(big, "/loki/api/v1/query_range", url.Values{"query": {`{app="a"}`}, "limit": {"6000"}}, 200, "a3 ok")
+	f(big, "/loki/api/v1/query_range", url.Values{"query": {`{app="a"}`}, "limit": {"20001"}}, 400, "(20001 > 20000)")
+
 	series := base
 	series.limits = oneSeries{}
 	f(series, "/loki/api/v1/query", url.Values{"query": {`count_over_time({env=~".+"}[1h])`}}, 400, "maximum number of series (1) reached for a single query")
@@ -325,6 +331,10 @@ func TestQueryErrors(t *testing.T) {
 type shortTimeout struct{ DefaultLimits }
 
 func (shortTimeout) QueryTimeout(string) time.Duration { return 20 * time.Millisecond }
+
+type bigLimits struct{ DefaultLimits }
+
+func (bigLimits) MaxEntriesLimitPerQuery(string) int { return 20000 }
 
 type oneSeries struct{ DefaultLimits }
 
@@ -437,7 +447,7 @@ func TestPromDuration(t *testing.T) {
 
 func TestClientCancelled(t *testing.T) {
 	q, err := New(Config{NoAuthTenant: "fake"}, Deps{
-		NewEngine: func(logql.Querier) Engine { return blockingEngine{} },
+		NewEngine: func(logql.Querier, logql.EngineOpts) Engine { return blockingEngine{} },
 	}, nil, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -471,7 +481,7 @@ func TestConfig(t *testing.T) {
 	if _, err := New(Config{NoAuthTenant: "fake"}, Deps{}, nil, nil); err == nil {
 		t.Fatal("New without an engine")
 	}
-	if _, err := New(Config{NoAuthTenant: "fake"}, Deps{Ring: ring.NewStatic(1), NewEngine: func(logql.Querier) Engine { return blockingEngine{} }}, nil, nil); err == nil {
+	if _, err := New(Config{NoAuthTenant: "fake"}, Deps{Ring: ring.NewStatic(1), NewEngine: func(logql.Querier, logql.EngineOpts) Engine { return blockingEngine{} }}, nil, nil); err == nil {
 		t.Fatal("New with a ring and no client")
 	}
 }

@@ -121,7 +121,7 @@ func (q *Querier) handleVolume(rangeResult bool) func(http.ResponseWriter, *http
 		}
 		st := &queryStats{}
 		ctx := withStats(r.Context(), st)
-		res, err := q.engine.Exec(ctx, p)
+		res, err := q.engineFor(id).Exec(ctx, p)
 		if err != nil {
 			if logql.IsBadRequest(err) {
 				return badRequest(err)

@@ -129,6 +129,13 @@ func TestTemplateFunctions(t *testing.T) {
 	f(`{{ "19723" | unixToTime | unixEpoch }}`, "1704067200")
 	f(`{{ fromJson "not json" }}`, "")
 	f(`{{ if eq "a" "a" }}yes{{end}}`, "yes")
+	for _, huge := range []string{`{{ repeat 1000000000000 "x" }}`, `{{ alignLeft 100000000 "x" }}`, `{{ indent 100000000 "x" }}`} {
+		lf := mustStage(NewLineFormatter(huge))
+		_, res, _ := NewPipeline([]Stage{lf}).ForStream(nil).Process(0, []byte("x"), nil)
+		if res.Labels().Get(ErrorLabel) != ErrTemplateFormat {
+			t.Errorf("%s: no TemplateFormatErr", huge)
+		}
+	}
 	f(`{{ .ts | unixToTime | unixEpoch }}`, "1700000000")
 	f(`{{ "1700000000123" | unixToTime | unixEpochMillis }}`, "1700000000123")
 	f(`{{ "1700000000123456789" | unixToTime | unixEpochNanos }}`, "1700000000123456789")

@@ -12,6 +12,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"text/template"
 	"time"
 	"unicode"
@@ -21,6 +22,7 @@ import (
 // templateFuncs returns the functions Loki documents for line_format and label_format
 // (template_functions.md), minus __line__ and __timestamp__ which are bound per stream.
 func templateFuncs() template.FuncMap {
+	rc := &regexpCache{m: map[string]*regexp.Regexp{}}
 	return template.FuncMap{
 		// Go strings functions under their Go names
 		"ToLower":    strings.ToLower,
@@ -33,18 +35,26 @@ func templateFuncs() template.FuncMap {
 		"TrimSuffix": strings.TrimSuffix,
 		"TrimSpace":  strings.TrimSpace,
 		// Sprig-style string functions (argument order: the string comes last, for pipes)
-		"lower":      strings.ToLower,
-		"upper":      strings.ToUpper,
-		"title":      titleCase,
-		"trunc":      trunc,
-		"substr":     substr,
-		"contains":   func(sub, s string) bool { return strings.Contains(s, sub) },
-		"hasPrefix":  func(p, s string) bool { return strings.HasPrefix(s, p) },
-		"hasSuffix":  func(p, s string) bool { return strings.HasSuffix(s, p) },
-		"indent":     indent,
-		"nindent":    func(n int, s string) string { return "\n" + indent(n, s) },
-		"replace":    func(old, new, s string) string { return strings.ReplaceAll(s, old, new) },
-		"repeat":     func(n int, s string) string { return strings.Repeat(s, max(n, 0)) },
+		"lower":     strings.ToLower,
+		"upper":     strings.ToUpper,
+		"title":     titleCase,
+		"trunc":     trunc,
+		"substr":    substr,
+		"contains":  func(sub, s string) bool { return strings.Contains(s, sub) },
+		"hasPrefix": func(p, s string) bool { return strings.HasPrefix(s, p) },
+		"hasSuffix": func(p, s string) bool { return strings.HasSuffix(s, p) },
+		"indent":    indent,
+		"nindent": func(n int, s string) (string, error) {
+			out, err := indent(n, s)
+			return "\n" + out, err
+		},
+		"replace": func(old, new, s string) string { return strings.ReplaceAll(s, old, new) },
+		"repeat": func(n int, s string) (string, error) {
+			if err := checkSize(n, len(s)); err != nil {
+				return "", err
+			}
+			return strings.Repeat(s, max(n, 0)), nil
+		},
 		"trim":       strings.TrimSpace,
 		"trimAll":    func(cut, s string) string { return strings.Trim(s, cut) },
 		"trimPrefix": func(p, s string) string { return strings.TrimPrefix(s, p) },
@@ -52,21 +62,21 @@ func templateFuncs() template.FuncMap {
 		"alignLeft":  alignLeft,
 		"alignRight": alignRight,
 		"regexReplaceAll": func(re, s, repl string) (string, error) {
-			r, err := regexp.Compile(re)
+			r, err := rc.get(re)
 			if err != nil {
 				return "", err
 			}
 			return r.ReplaceAllString(s, repl), nil
 		},
 		"regexReplaceAllLiteral": func(re, s, repl string) (string, error) {
-			r, err := regexp.Compile(re)
+			r, err := rc.get(re)
 			if err != nil {
 				return "", err
 			}
 			return r.ReplaceAllLiteralString(s, repl), nil
 		},
 		"count": func(re, s string) (int, error) {
-			r, err := regexp.Compile(re)
+			r, err := rc.get(re)
 			if err != nil {
 				return 0, err
 			}
@@ -129,6 +139,45 @@ func templateFuncs() template.FuncMap {
 	}
 }
 
+// maxTemplateOutput bounds what one function may build, so that a query such as
+// {{ repeat 1000000000000 "x" }} fails with TemplateFormatErr instead of exhausting memory.
+const maxTemplateOutput = 1 << 20
+
+var errTemplateOutputTooLarge = errors.New("result exceeds 1MiB")
+
+func checkSize(n, unit int) error {
+	if n > 0 && unit > 0 && n > maxTemplateOutput/unit {
+		return errTemplateOutputTooLarge
+	}
+	if n > maxTemplateOutput {
+		return errTemplateOutputTooLarge
+	}
+	return nil
+}
+
+// regexpCache keeps the regexps of regexReplaceAll/count compiled across entries; templates
+// of all streams share it.
+type regexpCache struct {
+	mu sync.Mutex
+	m  map[string]*regexp.Regexp
+}
+
+func (c *regexpCache) get(re string) (*regexp.Regexp, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if r, ok := c.m[re]; ok {
+		return r, nil
+	}
+	r, err := regexp.Compile(re)
+	if err != nil {
+		return nil, err
+	}
+	if len(c.m) < 64 {
+		c.m[re] = r
+	}
+	return r, nil
+}
+
 func titleCase(s string) string {
 	prev := ' '
 	return strings.Map(func(r rune) rune {
@@ -166,31 +215,40 @@ func substr(start, end int, s string) string {
 	return s[start:end]
 }
 
-func indent(n int, s string) string {
+func indent(n int, s string) (string, error) {
+	if err := checkSize(n, strings.Count(s, "\n")+1); err != nil {
+		return "", err
+	}
 	pad := strings.Repeat(" ", max(n, 0))
-	return pad + strings.ReplaceAll(s, "\n", "\n"+pad)
+	return pad + strings.ReplaceAll(s, "\n", "\n"+pad), nil
 }
 
-func alignLeft(n int, s string) string {
+func alignLeft(n int, s string) (string, error) {
+	if err := checkSize(n, 1); err != nil {
+		return "", err
+	}
 	l := utf8.RuneCountInString(s)
 	if n < 0 || n == l {
-		return s
+		return s, nil
 	}
 	if n > l {
-		return s + strings.Repeat(" ", n-l)
+		return s + strings.Repeat(" ", n-l), nil
 	}
-	return string([]rune(s)[:n])
+	return string([]rune(s)[:n]), nil
 }
 
-func alignRight(n int, s string) string {
+func alignRight(n int, s string) (string, error) {
+	if err := checkSize(n, 1); err != nil {
+		return "", err
+	}
 	l := utf8.RuneCountInString(s)
 	if n < 0 || n == l {
-		return s
+		return s, nil
 	}
 	if n > l {
-		return strings.Repeat(" ", n-l) + s
+		return strings.Repeat(" ", n-l) + s, nil
 	}
-	return string([]rune(s)[l-n:])
+	return string([]rune(s)[l-n:]), nil
 }
 
 // defaultValue is `default d v`: v unless it is empty (zero, "", nil).

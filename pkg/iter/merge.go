@@ -32,6 +32,9 @@ func (h *entryHeap) Less(i, j int) bool {
 	if a.lbls != b.lbls {
 		return a.lbls < b.lbls
 	}
+	if a.hash != b.hash {
+		return a.hash < b.hash
+	}
 	return a.e.Line < b.e.Line
 }
 func (h *entryHeap) Push(x any) { h.heads = append(h.heads, x.(*entryHead)) }
@@ -43,8 +46,10 @@ func (h *entryHeap) Pop() any {
 }
 
 // NewMergeEntryIterator merges iterators that are each ordered in dir into one ordered in dir,
-// ties broken by stream labels then line. Entries identical in stream labels, timestamp and
-// line (replicas of one push) appear once. It owns its inputs and closes them.
+// ties broken by labels, stream hash, then line. Entries identical in labels, original stream
+// (StreamHash), timestamp and line (replicas of one push) appear once; equal lines of two
+// streams that a pipeline gave the same labels (| keep app) are both kept. It owns its inputs
+// and closes them.
 func NewMergeEntryIterator(its []EntryIterator, dir Direction) EntryIterator {
 	return &mergeEntryIterator{its: its, h: entryHeap{dir: dir}}
 }
@@ -90,7 +95,7 @@ func (m *mergeEntryIterator) Next() bool {
 		}
 		top := heap.Pop(&m.h).(*entryHead)
 		m.last = top
-		if m.has && top.e.Timestamp == m.cur.Timestamp && top.lbls == m.lbls && top.e.Line == m.cur.Line {
+		if m.has && top.e.Timestamp == m.cur.Timestamp && top.lbls == m.lbls && top.hash == m.hash && top.e.Line == m.cur.Line {
 			m.dups++
 			continue
 		}
@@ -142,6 +147,9 @@ func (h sampleHeap) Less(i, j int) bool {
 	if a.lbls != b.lbls {
 		return a.lbls < b.lbls
 	}
+	if a.hash != b.hash {
+		return a.hash < b.hash
+	}
 	return a.s.Hash < b.s.Hash
 }
 func (h *sampleHeap) Push(x any) { *h = append(*h, x.(*sampleHead)) }
@@ -154,8 +162,10 @@ func (h *sampleHeap) Pop() any {
 }
 
 // NewMergeSampleIterator merges sample iterators ordered by timestamp into one ordered by
-// timestamp (ties by labels, then entry hash). Samples identical in labels, timestamp and
-// entry hash (replicas) appear once. It owns its inputs and closes them.
+// timestamp (ties by labels, stream hash, entry hash). Samples identical in labels, original
+// stream, timestamp and entry hash (replicas) appear once, so series that group several
+// streams (count_over_time(...) by (level)) keep equal lines of different streams. It owns its
+// inputs and closes them.
 func NewMergeSampleIterator(its []SampleIterator) SampleIterator {
 	return &mergeSampleIterator{its: its}
 }
@@ -201,7 +211,7 @@ func (m *mergeSampleIterator) Next() bool {
 		}
 		top := heap.Pop(&m.h).(*sampleHead)
 		m.last = top
-		if m.has && top.s.Timestamp == m.cur.Timestamp && top.lbls == m.lbls && top.s.Hash == m.cur.Hash {
+		if m.has && top.s.Timestamp == m.cur.Timestamp && top.lbls == m.lbls && top.hash == m.hash && top.s.Hash == m.cur.Hash {
 			m.dups++
 			continue
 		}

@@ -211,3 +211,43 @@ func TestWireSamplesRoundTrip(t *testing.T) {
 		t.Fatal("receive error not reported")
 	}
 }
+
+// Two streams that a pipeline or a grouping maps to the same labels keep their equal lines;
+// only replicas of one stream collapse.
+func TestMergeKeepsEqualLinesOfDifferentStreams(t *testing.T) {
+	a := StreamEntries{Labels: `{app="x"}`, Hash: 1, Entries: ents(1, 2)}
+	b := StreamEntries{Labels: `{app="x"}`, Hash: 2, Entries: ents(1, 2)}
+	aReplica := StreamEntries{Labels: `{app="x"}`, Hash: 1, Entries: ents(1, 2)}
+	got := drain(t, NewStreamsIterator([]StreamEntries{a, b, aReplica}, Forward))
+	if len(got) != 4 {
+		t.Fatalf("got %d entries, want 4: %v", len(got), got)
+	}
+	s := SeriesSamples{Labels: `{}`, Hash: 1, Samples: []Sample{{1, 1, 77}}}
+	o := SeriesSamples{Labels: `{}`, Hash: 2, Samples: []Sample{{1, 1, 77}}}
+	series, err := ReadSamples(NewMultiSeriesIterator([]SeriesSamples{s, o, s}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(series) != 1 || len(series[0].Samples) != 2 {
+		t.Fatalf("got %+v, want 2 samples", series)
+	}
+}
+
+func TestWireKeepsStreamsApart(t *testing.T) {
+	a := SeriesSamples{Labels: `{}`, Hash: 1, Samples: []Sample{{1, 1, 77}, {2, 1, 78}}}
+	b := SeriesSamples{Labels: `{}`, Hash: 2, Samples: []Sample{{1, 1, 77}}}
+	fake := &fakeSampleStream{}
+	if err := SendSamples(NewMultiSeriesIterator([]SeriesSamples{a, b}), 10, func(r *querierpb.SampleQueryResponse) error {
+		fake.resps = append(fake.resps, r)
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(fake.resps[0].Series); n != 2 {
+		t.Fatalf("%d series on the wire, want 2", n)
+	}
+	got, err := ReadSamples(NewSampleResponseIterator(fake, nil))
+	if err != nil || len(got) != 1 || len(got[0].Samples) != 3 {
+		t.Fatalf("got %+v, %v", got, err)
+	}
+}

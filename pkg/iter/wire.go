@@ -14,7 +14,7 @@ import (
 const DefaultBatchSize = 1000
 
 // SendEntries drains it in batches of batchSize entries, each sent as one LogQueryResponse with
-// the batch's entries grouped by stream. Batches follow the iterator's order, so a reader can
+// the batch's entries grouped by labels and original stream. Batches follow the iterator's order, so a reader can
 // merge within a response and concatenate responses (NewLogResponseIterator). It closes it.
 func SendEntries(it EntryIterator, batchSize int, send func(*querierpb.LogQueryResponse) error) error {
 	if batchSize <= 0 {
@@ -23,13 +23,13 @@ func SendEntries(it EntryIterator, batchSize int, send func(*querierpb.LogQueryR
 	defer it.Close()
 	for {
 		resp, n := &querierpb.LogQueryResponse{}, 0
-		idx := map[string]*logproto.StreamAdapter{}
+		idx := map[streamKey]*logproto.StreamAdapter{}
 		for n < batchSize && it.Next() {
-			l := it.Labels()
-			s, ok := idx[l]
+			l, h := it.Labels(), it.StreamHash()
+			s, ok := idx[streamKey{l, h}]
 			if !ok {
-				s = &logproto.StreamAdapter{Labels: l, Hash: it.StreamHash()}
-				idx[l] = s
+				s = &logproto.StreamAdapter{Labels: l, Hash: h}
+				idx[streamKey{l, h}] = s
 				resp.Streams = append(resp.Streams, s)
 			}
 			s.Entries = append(s.Entries, EntryToProto(it.At()))
@@ -48,6 +48,13 @@ func SendEntries(it EntryIterator, batchSize int, send func(*querierpb.LogQueryR
 			return nil
 		}
 	}
+}
+
+// streamKey groups a batch by labels and original stream: two streams that a pipeline gave the
+// same labels stay apart, so the reader's merge still tells replicas from distinct streams.
+type streamKey struct {
+	labels string
+	hash   uint64
 }
 
 // EntryToProto converts an entry to its wire form.
@@ -97,7 +104,7 @@ func labelsFromProto(ps []*logproto.LabelPairAdapter) labels.Labels {
 }
 
 // SendSamples drains it in batches of batchSize samples, each sent as one SampleQueryResponse
-// with the batch's samples grouped by series. It closes it.
+// with the batch's samples grouped by labels and original stream. It closes it.
 func SendSamples(it SampleIterator, batchSize int, send func(*querierpb.SampleQueryResponse) error) error {
 	if batchSize <= 0 {
 		batchSize = DefaultBatchSize
@@ -105,13 +112,13 @@ func SendSamples(it SampleIterator, batchSize int, send func(*querierpb.SampleQu
 	defer it.Close()
 	for {
 		resp, n := &querierpb.SampleQueryResponse{}, 0
-		idx := map[string]*querierpb.Series{}
+		idx := map[streamKey]*querierpb.Series{}
 		for n < batchSize && it.Next() {
-			l := it.Labels()
-			s, ok := idx[l]
+			l, h := it.Labels(), it.StreamHash()
+			s, ok := idx[streamKey{l, h}]
 			if !ok {
-				s = &querierpb.Series{Labels: l, StreamHash: it.StreamHash()}
-				idx[l] = s
+				s = &querierpb.Series{Labels: l, StreamHash: h}
+				idx[streamKey{l, h}] = s
 				resp.Series = append(resp.Series, s)
 			}
 			smp := it.At()

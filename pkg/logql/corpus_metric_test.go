@@ -96,7 +96,7 @@ func corpusMetricCases() []corpusCase {
 		inst(`stdvar(count_over_time({app=~".+"}[1m]))`, 60, `{}=`+fv(popVar(6, 3, 5, 3))),
 		instOrdered(`topk(2, count_over_time({app=~".+"}[1m]))`, 60, a1+`=6 `+wb+`=5`),
 		instOrdered(`topk(1, count_over_time({app=~".+"}[1m]))`, 60, a1+`=6`),
-		instOrdered(`topk(10, count_over_time({app=~".+"}[1m]))`, 60, a1+`=6 `+wb+`=5 `+a2+`=3 `+db+`=3`),
+		instOrdered(`topk(10, count_over_time({app=~".+"}[1m]))`, 60, a2+`=3 `+a1+`=6 `+db+`=3 `+wb+`=5`),
 		instOrdered(`bottomk(1, count_over_time({app=~".+"}[1m]))`, 60, a2+`=3`),
 		instOrdered(`bottomk(3, count_over_time({app=~".+"}[1m]))`, 60, a2+`=3 `+db+`=3 `+wb+`=5`),
 		inst(`topk by (env) (1, count_over_time({app=~".+"}[1m]))`, 60, a1+`=6 `+wb+`=5`),

@@ -147,11 +147,7 @@ func keepsOrder(e syntax.MetricExpr) bool {
 	if !ok {
 		return false
 	}
-	switch va.Op {
-	case syntax.OpSort, syntax.OpSortDesc, syntax.OpTopK, syntax.OpBottomK:
-		return true
-	}
-	return false
+	return va.Op == syntax.OpSort || va.Op == syntax.OpSortDesc
 }
 
 func (e *Engine) steps(p Params) ([]int64, error) {

@@ -15,11 +15,17 @@ func (e *Engine) execLog(ctx context.Context, sel *syntax.LogSelector, p Params)
 	if int64(p.Limit) > int64(e.opts.MaxEntriesLimitPerQuery) {
 		return Result{}, newEntriesLimitError(p.Limit, e.opts.MaxEntriesLimitPerQuery)
 	}
+	limit := p.Limit
+	if p.Interval > 0 {
+		// Lines skipped by the interval do not count towards the limit, so the source must not
+		// stop at it.
+		limit = 0
+	}
 	it, err := e.q.SelectLogs(ctx, SelectLogParams{
 		Selector:  sel,
 		Start:     p.Start,
 		End:       p.End,
-		Limit:     p.Limit,
+		Limit:     limit,
 		Direction: p.Direction,
 		Shards:    p.Shards,
 	})

@@ -61,7 +61,7 @@ type Sample struct {
 }
 
 // Vector is an instant query's result. Sorted by labels unless the query's outermost operation
-// is sort, sort_desc, topk or bottomk, whose order is kept.
+// is sort or sort_desc, whose order is kept.
 type Vector []Sample
 
 // Scalar is a number at a time (T in Unix nanoseconds).

@@ -129,7 +129,9 @@ func TestTemplateFunctions(t *testing.T) {
 	f(`{{ "19723" | unixToTime | unixEpoch }}`, "1704067200")
 	f(`{{ fromJson "not json" }}`, "")
 	f(`{{ if eq "a" "a" }}yes{{end}}`, "yes")
-	for _, huge := range []string{`{{ repeat 1000000000000 "x" }}`, `{{ alignLeft 100000000 "x" }}`, `{{ indent 100000000 "x" }}`} {
+	for _, huge := range []string{`{{ repeat 1000000000000 "x" }}`, `{{ alignLeft 100000000 "x" }}`, `{{ indent 100000000 "x" }}`,
+		`{{ Replace (Replace (Replace (repeat 1000 "ab") "" "0123456789" -1) "" "0123456789" -1) "" "0123456789" -1 }}`,
+		`{{ replace "a" "0123456789" (replace "a" "aaaaaaaaaa" (replace "a" "aaaaaaaaaa" (repeat 100000 "a"))) }}`} {
 		lf := mustStage(NewLineFormatter(huge))
 		_, res, _ := NewPipeline([]Stage{lf}).ForStream(nil).Process(0, []byte("x"), nil)
 		if res.Labels().Get(ErrorLabel) != ErrTemplateFormat {
@@ -208,4 +210,19 @@ func TestDropKeepDecolorize(t *testing.T) {
 	if line != "plain" {
 		t.Errorf("decolorize plain: %q", line)
 	}
+}
+
+func FuzzLineFormat(f *testing.F) {
+	for _, s := range []string{`{{.a}}`, `{{ __line__ | ToUpper }}`, `{{ div 1 0 }}`, `{{ repeat 3 .a }}`, `{{ substr 2 1 .a }}`,
+		`{{ trunc -9 .a }}`, `{{ alignRight -1 .a }}`, `{{ unixToTime .a }}`, `{{ regexReplaceAll "(" .a "" }}`, `{{ round .a 400 }}`} {
+		f.Add(s, "a=hello b=2")
+	}
+	f.Fuzz(func(t *testing.T, tmpl, line string) {
+		lf, err := NewLineFormatter(tmpl)
+		if err != nil {
+			return
+		}
+		_, res, _ := NewPipeline([]Stage{NewLogfmtParser(false, false), lf}).ForStream(nil).Process(0, []byte(line), nil)
+		_ = res.String()
+	})
 }

@@ -27,7 +27,7 @@ func templateFuncs() template.FuncMap {
 		// Go strings functions under their Go names
 		"ToLower":    strings.ToLower,
 		"ToUpper":    strings.ToUpper,
-		"Replace":    strings.Replace,
+		"Replace":    boundedReplace,
 		"Trim":       strings.Trim,
 		"TrimLeft":   strings.TrimLeft,
 		"TrimRight":  strings.TrimRight,
@@ -48,7 +48,7 @@ func templateFuncs() template.FuncMap {
 			out, err := indent(n, s)
 			return "\n" + out, err
 		},
-		"replace": func(old, new, s string) string { return strings.ReplaceAll(s, old, new) },
+		"replace": func(old, new, s string) (string, error) { return boundedReplace(s, old, new, -1) },
 		"repeat": func(n int, s string) (string, error) {
 			if err := checkSize(n, len(s)); err != nil {
 				return "", err
@@ -66,14 +66,14 @@ func templateFuncs() template.FuncMap {
 			if err != nil {
 				return "", err
 			}
-			return r.ReplaceAllString(s, repl), nil
+			return checkOutput(r.ReplaceAllString(s, repl))
 		},
 		"regexReplaceAllLiteral": func(re, s, repl string) (string, error) {
 			r, err := rc.get(re)
 			if err != nil {
 				return "", err
 			}
-			return r.ReplaceAllLiteralString(s, repl), nil
+			return checkOutput(r.ReplaceAllLiteralString(s, repl))
 		},
 		"count": func(re, s string) (int, error) {
 			r, err := rc.get(re)
@@ -153,6 +153,27 @@ func checkSize(n, unit int) error {
 		return errTemplateOutputTooLarge
 	}
 	return nil
+}
+
+func checkOutput(s string) (string, error) {
+	if len(s) > maxTemplateOutput {
+		return "", errTemplateOutputTooLarge
+	}
+	return s, nil
+}
+
+// boundedReplace is strings.Replace that refuses to build more than maxTemplateOutput bytes.
+func boundedReplace(s, old, new string, n int) (string, error) {
+	if len(new) > len(old) {
+		count := strings.Count(s, old)
+		if n >= 0 && n < count {
+			count = n
+		}
+		if len(s)+count*(len(new)-len(old)) > max(maxTemplateOutput, len(s)) {
+			return "", errTemplateOutputTooLarge
+		}
+	}
+	return strings.Replace(s, old, new, n), nil
 }
 
 // regexpCache keeps the regexps of regexReplaceAll/count compiled across entries; templates

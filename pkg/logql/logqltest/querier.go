@@ -87,7 +87,25 @@ func (q *Querier) SelectLogs(ctx context.Context, p logql.SelectLogParams) (iter
 	for _, s := range q.matching(p.Selector.Matchers(), p.Shards) {
 		its = append(its, logql.NewPipelineIterator(rawIterator(s, p.Start, p.End, p.Direction), pl.ForStream(s.Labels)))
 	}
-	return iter.NewMergeEntryIterator(its, p.Direction), nil
+	it := iter.NewMergeEntryIterator(its, p.Direction)
+	if p.Limit > 0 {
+		// Real sources stop at the limit; so does this one, so tests see the same cut.
+		it = &limited{EntryIterator: it, left: p.Limit}
+	}
+	return it, nil
+}
+
+type limited struct {
+	iter.EntryIterator
+	left uint32
+}
+
+func (l *limited) Next() bool {
+	if l.left == 0 {
+		return false
+	}
+	l.left--
+	return l.EntryIterator.Next()
 }
 
 // SelectSamples implements logql.Querier.

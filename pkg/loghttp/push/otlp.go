@@ -89,6 +89,55 @@ func DecodeOTLP(buf []byte, nowNanos int64) (*logproto.PushRequest, error) {
 // kv is a flattened attribute.
 type kv struct{ name, value string }
 
+// otlpResource splits a resource's attributes into the stream labels (the promoted ones, with
+// service_name defaulting to unknown_service) and the structured metadata of its records.
+func otlpResource(attrs []kv) (string, []kv) {
+	var ls labels.Labels
+	var meta []kv
+	for _, a := range attrs {
+		if isOTLPIndexLabel(a.name) {
+			ls = append(ls, labels.Label{Name: SanitizeLabelName(a.name), Value: a.value})
+		} else {
+			meta = append(meta, kv{SanitizeLabelName(a.name), a.value})
+		}
+	}
+	if !ls.Has("service_name") {
+		ls = append(ls, labels.Label{Name: "service_name", Value: "unknown_service"})
+	}
+	return canonical(ls), meta
+}
+
+// otlpEntry builds one entry: the time falls back to the observed time, then to now; the
+// structured metadata is the resource and scope metadata, the record's attributes, then the
+// record's own fields (severity, flags, trace and span IDs).
+func otlpEntry(ts, observed uint64, now int64, line string, scopeMeta, attrs, extra []kv) *logproto.EntryAdapter {
+	t := ts
+	if t == 0 {
+		t = observed
+	}
+	if t == 0 || t > math.MaxInt64 {
+		t = uint64(now)
+	}
+	e := &logproto.EntryAdapter{Timestamp: &timestamppb.Timestamp{Seconds: int64(t / 1e9), Nanos: int32(t % 1e9)}, Line: line}
+	all := make([]logproto.LabelPairAdapter, 0, len(scopeMeta)+len(attrs)+len(extra))
+	for _, m := range scopeMeta {
+		all = append(all, logproto.LabelPairAdapter{Name: m.name, Value: m.value})
+	}
+	for _, a := range attrs {
+		all = append(all, logproto.LabelPairAdapter{Name: SanitizeLabelName(a.name), Value: a.value})
+	}
+	for _, x := range extra {
+		all = append(all, logproto.LabelPairAdapter{Name: x.name, Value: x.value})
+	}
+	if len(all) > 0 {
+		e.StructuredMetadata = make([]*logproto.LabelPairAdapter, len(all))
+		for i := range all {
+			e.StructuredMetadata[i] = &all[i]
+		}
+	}
+	return e
+}
+
 func (d *protoDec) resourceLogs(b string, now int64, req *logproto.PushRequest) error {
 	var resAttrs []kv
 	var scopes []string
@@ -119,19 +168,8 @@ func (d *protoDec) resourceLogs(b string, now int64, req *logproto.PushRequest) 
 			scopes = append(scopes, v)
 		}
 	}
-	var ls labels.Labels
-	var meta []kv
-	for _, a := range resAttrs {
-		if isOTLPIndexLabel(a.name) {
-			ls = append(ls, labels.Label{Name: SanitizeLabelName(a.name), Value: a.value})
-		} else {
-			meta = append(meta, kv{SanitizeLabelName(a.name), a.value})
-		}
-	}
-	if !ls.Has("service_name") {
-		ls = append(ls, labels.Label{Name: "service_name", Value: "unknown_service"})
-	}
-	st := &logproto.StreamAdapter{Labels: canonical(ls)}
+	lbls, meta := otlpResource(resAttrs)
+	st := &logproto.StreamAdapter{Labels: lbls}
 	for _, sc := range scopes {
 		if err := d.scopeLogs(sc, now, meta, st); err != nil {
 			return err
@@ -277,32 +315,7 @@ func (d *protoDec) logRecord(b string, now int64, scopeMeta []kv) (*logproto.Ent
 			}
 		}
 	}
-	t := ts
-	if t == 0 {
-		t = observed
-	}
-	if t == 0 || t > math.MaxInt64 {
-		t = uint64(now)
-	}
-	e := &logproto.EntryAdapter{Timestamp: &timestamppb.Timestamp{Seconds: int64(t / 1e9), Nanos: int32(t % 1e9)}, Line: line}
-	all := make([]logproto.LabelPairAdapter, 0, len(scopeMeta)+len(attrs)+len(extra))
-	add := func(name, value string) {
-		all = append(all, logproto.LabelPairAdapter{Name: name, Value: value})
-	}
-	for _, m := range scopeMeta {
-		add(m.name, m.value)
-	}
-	for _, a := range attrs {
-		add(SanitizeLabelName(a.name), a.value)
-	}
-	for _, x := range extra {
-		add(x.name, x.value)
-	}
-	e.StructuredMetadata = make([]*logproto.LabelPairAdapter, len(all))
-	for i := range all {
-		e.StructuredMetadata[i] = &all[i]
-	}
-	return e, nil
+	return otlpEntry(ts, observed, now, line, scopeMeta, attrs, extra), nil
 }
 
 // maxAnyDepth bounds attribute nesting so that hostile input cannot exhaust the stack.

@@ -170,3 +170,67 @@ func FuzzDecodeOTLP(f *testing.F) {
 		}
 	})
 }
+
+// sampleOTLPJSON is sampleOTLP in OTLP/JSON.
+const sampleOTLPJSON = `{"resourceLogs":[
+ {"resource":{"attributes":[
+   {"key":"service.name","value":{"stringValue":"api"}},
+   {"key":"k8s.pod.name","value":{"stringValue":"pod-1"}},
+   {"key":"host.name","value":{"stringValue":"h1"}},
+   {"key":"process","value":{"kvlistValue":{"values":[{"key":"pid","value":{"intValue":"42"}}]}}}]},
+  "scopeLogs":[{"scope":{"name":"lib","version":"1.0"},"logRecords":[
+   {"timeUnixNano":"1700000000123456789","severityNumber":9,"severityText":"INFO","body":{"stringValue":"hello"},
+    "attributes":[{"key":"http.method","value":{"stringValue":"GET"}},{"key":"count","value":{"intValue":5}}],
+    "flags":1,"traceId":"0102030405060708090A0B0C0D0E0F10","spanId":"aabbccddeeff0011"},
+   {"observedTimeUnixNano":1700000000000000005,"body":{"kvlistValue":{"values":[{"key":"b","value":{"intValue":"1"}},{"key":"a","value":{"stringValue":"x"}}]}}},
+   {"body":{"arrayValue":{"values":[{"boolValue":true},{"stringValue":"s"}]}}}]}]},
+ {"resource":{"attributes":[{"key":"deployment.environment","value":{"stringValue":"prod"}}]},
+  "scopeLogs":[{"logRecords":[{"body":{"stringValue":"no service"}}]}]}]}`
+
+func TestDecodeOTLPJSONMatchesProtobuf(t *testing.T) {
+	want, err := DecodeOTLP(sampleOTLP(), 42)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := DecodeOTLPJSON([]byte(sampleOTLPJSON), 42)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !proto.Equal(got, want) {
+		t.Fatalf("json\n%v\nprotobuf\n%v", got, want)
+	}
+	for name, body := range map[string]string{
+		"not json":     `{`,
+		"bad time":     `{"resourceLogs":[{"scopeLogs":[{"logRecords":[{"timeUnixNano":"yesterday"}]}]}]}`,
+		"bad int":      `{"resourceLogs":[{"scopeLogs":[{"logRecords":[{"body":{"intValue":"x"}}]}]}]}`,
+		"bad double":   `{"resourceLogs":[{"scopeLogs":[{"logRecords":[{"body":{"doubleValue":"x"}}]}]}]}`,
+		"bad bytes":    `{"resourceLogs":[{"scopeLogs":[{"logRecords":[{"body":{"bytesValue":"!!"}}]}]}]}`,
+		"wrong shape":  `{"resourceLogs":{"a":1}}`,
+		"deep nesting": `{"resourceLogs":[{"scopeLogs":[{"logRecords":[{"body":` + strings.Repeat(`{"arrayValue":{"values":[`, 40) + strings.Repeat(`]}}`, 40) + `}]}]}]}`,
+	} {
+		if _, err := DecodeOTLPJSON([]byte(body), 1); err == nil || StatusOf(err) != 400 {
+			t.Fatalf("%s: %v", name, err)
+		}
+	}
+	got, err = DecodeOTLPJSON([]byte(`{"resourceLogs":[{"scopeLogs":[{"logRecords":[{"body":{"doubleValue":1.5}},{"body":{"bytesValue":"AQI="}}]}]}]}`), 1)
+	if err != nil || got.Streams[0].Entries[0].Line != "1.5" || got.Streams[0].Entries[1].Line != "0102" {
+		t.Fatalf("%v %v", got, err)
+	}
+}
+
+func FuzzDecodeOTLPJSON(f *testing.F) {
+	f.Add([]byte(sampleOTLPJSON))
+	f.Add([]byte(`{}`))
+	f.Fuzz(func(t *testing.T, body []byte) {
+		req, err := DecodeOTLPJSON(body, 1)
+		if err != nil {
+			if StatusOf(err) != 400 {
+				t.Fatalf("status %d", StatusOf(err))
+			}
+			return
+		}
+		if _, err := proto.Marshal(req); err != nil {
+			t.Fatalf("accepted body does not re-marshal: %v", err)
+		}
+	})
+}

@@ -67,12 +67,12 @@ func (d *Decoder) ParseRequest(r *http.Request) (*logproto.PushRequest, Stats, e
 	return req, st, err
 }
 
-// ParseOTLPRequest reads and decodes an OTLP logs export (POST /otlp/v1/logs), protobuf
-// encoded, with Content-Encoding gzip, deflate or zstd. Records without a timestamp get
+// ParseOTLPRequest reads and decodes an OTLP logs export (POST /otlp/v1/logs), protobuf or
+// JSON encoded, with Content-Encoding gzip, deflate or zstd. Records without a timestamp get
 // nowNanos.
 func (d *Decoder) ParseOTLPRequest(r *http.Request, nowNanos int64) (*logproto.PushRequest, Stats, error) {
 	st := Stats{ContentType: mediaType(r.Header.Get("Content-Type")), Encoding: r.Header.Get("Content-Encoding")}
-	if st.ContentType != "application/x-protobuf" {
+	if st.ContentType != "application/x-protobuf" && st.ContentType != "application/json" {
 		return nil, st, &Error{Status: http.StatusUnsupportedMediaType, Msg: fmt.Sprintf("content type: %s is not supported", st.ContentType)}
 	}
 	plain, release, err := d.readBody(r, &st, true)
@@ -84,7 +84,12 @@ func (d *Decoder) ParseOTLPRequest(r *http.Request, nowNanos int64) (*logproto.P
 	if lim := d.limits.MaxDecompressedBytes; lim > 0 && st.DecodedBytes > lim {
 		return nil, st, tooLarge(st.DecodedBytes, lim)
 	}
-	req, err := DecodeOTLP(plain, nowNanos)
+	var req *logproto.PushRequest
+	if st.ContentType == "application/json" {
+		req, err = DecodeOTLPJSON(plain, nowNanos)
+	} else {
+		req, err = DecodeOTLP(plain, nowNanos)
+	}
 	return req, st, err
 }
 

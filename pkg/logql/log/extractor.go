@@ -63,13 +63,27 @@ func NewLineSampleExtractor(kind LineExtraction, stages []Stage, g *Grouping) Sa
 func (e *lineSampleExtractor) ForStream(stream labels.Labels) StreamSampleExtractor {
 	stages := streamStages(e.stages)
 	applyHints(stages, nil, e.g, "")
-	return &streamLineExtractor{lineSampleExtractor: e, stages: stages, lb: NewLabelsBuilder(stream)}
+	return &streamLineExtractor{lineSampleExtractor: e, stages: stages, lb: NewLabelsBuilder(stream), static: onlyLineFilters(stages)}
+}
+
+// onlyLineFilters reports whether stages never touch labels, so that an entry without
+// structured metadata always gets the stream's own (grouped) labels.
+func onlyLineFilters(stages []Stage) bool {
+	for _, s := range stages {
+		if _, ok := s.(filterStage); !ok {
+			return false
+		}
+	}
+	return true
 }
 
 type streamLineExtractor struct {
 	*lineSampleExtractor
 	stages []Stage
 	lb     *LabelsBuilder
+	// static: labels depend only on the stream (see onlyLineFilters); staticRes caches them.
+	static    bool
+	staticRes LabelsResult
 }
 
 func (s *streamLineExtractor) Process(ts int64, line []byte, sm labels.Labels) (float64, LabelsResult, bool) {
@@ -81,6 +95,12 @@ func (s *streamLineExtractor) Process(ts int64, line []byte, sm labels.Labels) (
 	v := 1.0
 	if s.kind == BytesExtraction {
 		v = float64(len(line))
+	}
+	if s.static && len(sm) == 0 {
+		if s.staticRes == nil {
+			s.staticRes = s.lb.GroupedLabels(s.g, "")
+		}
+		return v, s.staticRes, true
 	}
 	return v, s.lb.GroupedLabels(s.g, ""), true
 }

@@ -42,6 +42,16 @@ func TestLineSampleExtractor(t *testing.T) {
 			}
 		})
 	}
+	// Only line filters: the labels are the stream's, grouped; structured metadata still counts.
+	static := NewLineSampleExtractor(CountExtraction, []Stage{NewFilterStage(mustFilter(t, LineMatchEqual, "x"))}, &Grouping{Groups: []string{"env", "tid"}}).ForStream(stream)
+	for i := 0; i < 2; i++ {
+		if _, lbs, ok := static.Process(0, []byte("x"), nil); !ok || lbs.String() != `{env="p"}` {
+			t.Errorf("static labels %v", lbs)
+		}
+		if _, lbs, ok := static.Process(0, []byte("x"), labels.FromStrings("tid", "7")); !ok || lbs.String() != `{env="p", tid="7"}` {
+			t.Errorf("static labels with metadata %v", lbs)
+		}
+	}
 	flt := mustFilter(t, LineMatchEqual, "keep")
 	se := NewLineSampleExtractor(CountExtraction, []Stage{NewFilterStage(flt)}, nil).ForStream(stream)
 	if _, _, ok := se.Process(0, []byte("drop me"), nil); ok {

@@ -31,7 +31,7 @@ type otlpJSONRequest struct {
 }
 
 type otlpJSONKV struct {
-	Key   string        `json:"key"`
+	Key   string       `json:"key"`
 	Value *otlpJSONAny `json:"value"`
 }
 

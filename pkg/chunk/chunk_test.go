@@ -253,7 +253,7 @@ func TestCorruptionDetected(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		step := max(1, len(data)/700)
+		step := max(1, len(data)/300)
 		for off := 0; off < len(data); off += step {
 			for _, bit := range []byte{0x01, 0x80} {
 				bad := slices.Clone(data)

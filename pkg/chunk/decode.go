@@ -3,6 +3,7 @@ package chunk
 import (
 	"encoding/binary"
 	"fmt"
+	"maps"
 	"unsafe"
 
 	"github.com/skaldlogs/skald/pkg/labels"
@@ -11,10 +12,14 @@ import (
 // Chunk is a decoded, validated chunk. It keeps the encoded bytes and decompresses blocks on
 // demand. Safe for concurrent use: every iterator decompresses into its own buffers.
 type Chunk struct {
-	data   []byte
-	codec  Codec
-	blocks []blockMeta
-	meta   Meta
+	data []byte // the whole object; nil for a chunk from DecodeDirectory
+	// blockData holds the blocks supplied by WithBlocks (index → bytes from the block's
+	// offset to its end) when data is nil.
+	blockData map[int][]byte
+	size      int
+	codec     Codec
+	blocks    []blockMeta
+	meta      Meta
 }
 
 // Decode validates data (header, trailer, directory checksum, block layout and time order) and
@@ -25,31 +30,74 @@ func Decode(data []byte) (*Chunk, error) {
 	if len(data) < headerSize+trailerSize {
 		return nil, corrupt(-1, 0, fmt.Sprintf("%d bytes is too short", len(data)), nil)
 	}
-	if string(data[:4]) != magic || string(data[len(data)-4:]) != magic {
+	c, err := decodeDirectory(data[:headerSize], data, len(data))
+	if err != nil {
+		return nil, err
+	}
+	c.data = data
+	c.meta.Checksum = crc(data)
+	return c, nil
+}
+
+// ShortTailError is returned by DecodeDirectory when the tail given does not reach back to the
+// start of the directory: Need is the tail length that does.
+type ShortTailError struct{ Need int64 }
+
+func (e *ShortTailError) Error() string {
+	return fmt.Sprintf("chunk tail too short: need the last %d bytes", e.Need)
+}
+
+// DecodeDirectory decodes a chunk from its header (the first 8 bytes) and a tail (the last
+// len(tail) bytes of the size-byte object) that holds its directory, without its blocks: what a
+// range read of a remote object fetches to check the token filters first. If tail is too
+// short it returns a *ShortTailError. The result answers Meta (without Checksum), Blocks,
+// MayContain and NeededBlocks; iterate it after WithBlocks supplies the blocks.
+func DecodeDirectory(head, tail []byte, size int64) (*Chunk, error) {
+	if len(head) != headerSize || size < headerSize+trailerSize || int64(len(tail)) < trailerSize || int64(len(tail)) > size {
+		return nil, corrupt(-1, 0, "bad header or tail length", nil)
+	}
+	if size > 1<<40 {
+		return nil, corrupt(-1, 0, "object too large", nil)
+	}
+	c, err := decodeDirectory(head, tail, int(size))
+	if err != nil {
+		return nil, err
+	}
+	c.blockData = map[int][]byte{}
+	return c, nil
+}
+
+// decodeDirectory validates header, trailer and directory. tail is the object's last bytes.
+func decodeDirectory(head, tail []byte, size int) (*Chunk, error) {
+	base := size - len(tail) // absolute offset of tail[0]
+	if string(head[:4]) != magic || string(tail[len(tail)-4:]) != magic {
 		return nil, corrupt(-1, 0, "bad magic", nil)
 	}
-	if data[4] != formatVersion {
-		return nil, corrupt(-1, 4, fmt.Sprintf("unsupported version %d", data[4]), nil)
+	if head[4] != formatVersion {
+		return nil, corrupt(-1, 4, fmt.Sprintf("unsupported version %d", head[4]), nil)
 	}
-	codec := Codec(data[5])
+	codec := Codec(head[5])
 	if codec == CodecDefault || codec >= numCodecs {
-		return nil, corrupt(-1, 5, fmt.Sprintf("unknown codec %d", data[5]), nil)
+		return nil, corrupt(-1, 5, fmt.Sprintf("unknown codec %d", head[5]), nil)
 	}
-	if data[6] != 0 || data[7] != 0 {
+	if head[6] != 0 || head[7] != 0 {
 		return nil, corrupt(-1, 6, "reserved header bytes set", nil)
 	}
-	tr := data[len(data)-trailerSize:]
+	tr := tail[len(tail)-trailerSize:]
 	dirOff64 := binary.LittleEndian.Uint64(tr)
-	dirEnd := len(data) - trailerSize
+	dirEnd := size - trailerSize
 	if dirOff64 < headerSize || dirOff64 >= uint64(dirEnd) {
 		return nil, corrupt(-1, dirEnd, fmt.Sprintf("directory offset %d out of range", dirOff64), nil)
 	}
 	dirOff := int(dirOff64)
-	dir := data[dirOff:dirEnd]
-	if dirChecksum(data[:headerSize], dir) != binary.LittleEndian.Uint32(tr[8:]) {
+	if dirOff < base {
+		return nil, &ShortTailError{Need: int64(size - dirOff)}
+	}
+	dir := tail[dirOff-base : dirEnd-base]
+	if dirChecksum(head, dir) != binary.LittleEndian.Uint32(tr[8:]) {
 		return nil, corrupt(-1, dirOff, "directory checksum mismatch", nil)
 	}
-	c := &Chunk{data: data, codec: codec}
+	c := &Chunk{codec: codec, size: size}
 	d := decbuf{b: dir}
 	n := d.size(len(dir))
 	c.blocks = make([]blockMeta, 0, n)
@@ -101,12 +149,53 @@ func Decode(data []byte) (*Chunk, error) {
 		c.meta.MinT = c.blocks[0].minT
 		c.meta.MaxT = c.blocks[len(c.blocks)-1].maxT
 	}
-	c.meta.CompressedSize = int64(len(data))
-	c.meta.Checksum = crc(data)
+	c.meta.CompressedSize = int64(size)
 	return c, nil
 }
 
-// Meta returns the chunk's summary, as the builder's Finish returned it.
+// BlockRange is the byte range of one block in the chunk object.
+type BlockRange struct {
+	Index       int
+	Offset, Len int64
+}
+
+// NeededBlocks returns the blocks an Iterator or Prepare over [from, through) with needles
+// would read, in ascending order.
+func (c *Chunk) NeededBlocks(from, through int64, needles []string) []BlockRange {
+	var out []BlockRange
+	for _, b := range c.overlapping(from, through) {
+		if c.mayContain(b, needles) {
+			m := &c.blocks[b]
+			out = append(out, BlockRange{Index: b, Offset: int64(m.offset), Len: int64(m.end() - m.offset)})
+		}
+	}
+	return out
+}
+
+// WithBlocks returns a copy of a chunk from DecodeDirectory that can read the given blocks
+// (index → the object's bytes of that block range, as NeededBlocks lists them). Their content is
+// verified by the column checksums when read; reading any other block is an error.
+func (c *Chunk) WithBlocks(blocks map[int][]byte) (*Chunk, error) {
+	if c.data != nil {
+		return c, nil
+	}
+	cp := *c
+	cp.blockData = make(map[int][]byte, len(c.blockData)+len(blocks))
+	maps.Copy(cp.blockData, c.blockData)
+	for b, bd := range blocks {
+		if b < 0 || b >= len(c.blocks) {
+			return nil, fmt.Errorf("with blocks: no block %d", b)
+		}
+		if m := &c.blocks[b]; len(bd) != m.end()-m.offset {
+			return nil, fmt.Errorf("with blocks: block %d is %d bytes, want %d", b, len(bd), m.end()-m.offset)
+		}
+		cp.blockData[b] = bd
+	}
+	return &cp, nil
+}
+
+// Meta returns the chunk's summary, as the builder's Finish returned it (Checksum is zero for
+// a chunk from DecodeDirectory).
 func (c *Chunk) Meta() Meta { return c.meta }
 
 // Codec is the compression the chunk's blocks use.
@@ -119,7 +208,16 @@ func (c *Chunk) Blocks() int { return len(c.blocks) }
 func (c *Chunk) column(b, col int) ([]byte, error) {
 	m := &c.blocks[b]
 	off := m.colOffset(col)
-	src := c.data[off : off+m.compLen[col]]
+	var src []byte
+	if c.data != nil {
+		src = c.data[off : off+m.compLen[col]]
+	} else {
+		bd, ok := c.blockData[b]
+		if !ok {
+			return nil, fmt.Errorf("read block %d: not loaded (only the directory was read)", b)
+		}
+		src = bd[off-m.offset : off-m.offset+m.compLen[col]]
+	}
 	if crc(src) != m.colCRC[col] {
 		return nil, corrupt(b, off, fmt.Sprintf("column %d checksum mismatch", col), nil)
 	}

@@ -37,6 +37,17 @@ func FuzzDecode(f *testing.F) {
 }
 
 func checkDecode(t *testing.T, data []byte) {
+	if len(data) >= headerSize {
+		// The directory-only path must agree with Decode on what it accepts.
+		_, derr := DecodeDirectory(data[:headerSize], data, int64(len(data)))
+		_, ferr := Decode(data)
+		if (derr == nil) != (ferr == nil) {
+			t.Fatalf("DecodeDirectory says %v, Decode says %v", derr, ferr)
+		}
+		if len(data) > 2*trailerSize {
+			_, _ = DecodeDirectory(data[:headerSize], data[len(data)/2:], int64(len(data)))
+		}
+	}
 	ch, err := Decode(data)
 	if err != nil {
 		var ce *CorruptionError

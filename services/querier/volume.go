@@ -41,6 +41,9 @@ func parseVolume(v url.Values, now time.Time, rangeResult bool) (volumeRequest, 
 	if r.matchers, err = labels.ParseMatchers(r.selector); err != nil {
 		return r, badRequest(err)
 	}
+	if len(r.matchers) == 0 {
+		return r, badRequest(fmt.Errorf("queries require at least one matcher"))
+	}
 	if rangeResult {
 		rq, err := loghttp.ParseRangeQuery(v, now)
 		if err != nil {

@@ -160,10 +160,12 @@ func (e *Engine) steps(p Params) ([]int64, error) {
 	if p.End < p.Start {
 		return nil, badRequest("end timestamp must not be before start time")
 	}
-	n := (p.End-p.Start)/int64(p.Step) + 1
+	// Loki's rule counts intervals, not points: 0..11000 at step 1 (11,001 points) passes.
+	n := (p.End - p.Start) / int64(p.Step)
 	if e.opts.MaxPoints > 0 && n > int64(e.opts.MaxPoints) {
 		return nil, newMaxPointsError()
 	}
+	n++
 	steps := make([]int64, 0, n)
 	for t := p.Start; t <= p.End; t += int64(p.Step) {
 		steps = append(steps, t)

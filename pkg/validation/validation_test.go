@@ -3,6 +3,7 @@ package validation
 import (
 	"context"
 	"flag"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -322,5 +323,35 @@ func TestParseOverridesErrors(t *testing.T) {
 	}
 	if _, err := NewOverrides(Defaults(), RuntimeConfig{File: "/nonexistent/file"}, nil, nil); err == nil {
 		t.Fatal("missing file accepted")
+	}
+}
+
+func TestRuntimeConfigHandler(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "runtime.yaml")
+	if err := os.WriteFile(path, []byte("overrides:\n  b:\n    max_line_size: 1MB\n  a:\n    ingestion_rate_mb: 10\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	o, err := NewOverrides(Defaults(), RuntimeConfig{File: path}, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	get := func(url string) string {
+		w := httptest.NewRecorder()
+		o.Handler().ServeHTTP(w, httptest.NewRequest("GET", url, nil))
+		return w.Body.String()
+	}
+	want := "overrides:\n    a:\n        ingestion_rate_mb: 10\n    b:\n        max_line_size: 1MB\n"
+	if got := get("/runtime_config?mode=diff"); got != want {
+		t.Fatalf("diff:\n%s\nwant\n%s", got, want)
+	}
+	full := get("/runtime_config")
+	if !strings.Contains(full, "max_label_names_per_series: 15") || !strings.Contains(full, "max_line_size: 1MB") {
+		t.Fatalf("full:\n%s", full)
+	}
+	var back struct {
+		Overrides map[string]Limits `yaml:"overrides"`
+	}
+	if err := yaml.Unmarshal([]byte(full), &back); err != nil || back.Overrides["a"].IngestionRateMB != 10 {
+		t.Fatalf("full output does not load back: %v", err)
 	}
 }

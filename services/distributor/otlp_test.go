@@ -3,6 +3,7 @@ package distributor
 import (
 	"bytes"
 	"encoding/binary"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -88,6 +89,15 @@ func TestOTLPHandler(t *testing.T) {
 	code, body = h.postOTLP(t, otlpExport(1, "x"), "application/x-protobuf", "")
 	if c, msg := rpcStatus(t, body); code != 401 || c != codes.Unauthenticated || msg != "no org id" {
 		t.Fatalf("%d %v %q", code, c, msg)
+	}
+	// OTLP/JSON goes the same way.
+	js := `{"resourceLogs":[{"resource":{"attributes":[{"key":"service.name","value":{"stringValue":"js"}}]},"scopeLogs":[{"logRecords":[{"timeUnixNano":"` +
+		fmt.Sprint(testNow.UnixNano()) + `","body":{"stringValue":"from json"}}]}]}]}`
+	if code, body := h.postOTLP(t, []byte(js), "application/json", "t1"); code != 204 {
+		t.Fatalf("otlp json: %d %q", code, body)
+	}
+	if last := h.allLines(); last[len(last)-1] != `{service_name="js"} from json` {
+		t.Fatalf("otlp json stored %q", last)
 	}
 	code, _ = h.postOTLP(t, []byte("{}"), "text/plain", "t1")
 	if code != http.StatusUnsupportedMediaType {

@@ -47,13 +47,16 @@ func SplitByTime(p Params, interval time.Duration, metric bool) []Params {
 }
 
 // MergeStreams combines the results of log queries over disjoint time ranges or disjoint
-// stream shards: entries ordered by dir, identical entries (same stream, time and line) once,
-// at most limit entries in total (0: all), streams sorted by labels.
+// stream shards (SplitByTime, Params.Shards): entries ordered by dir, at most limit entries in
+// total (0: all), streams sorted by labels. Nothing is deduplicated: a part may rightly hold
+// equal lines of two streams that its pipeline gave the same labels, and disjoint parts never
+// repeat an entry.
 func MergeStreams(parts []Streams, dir iter.Direction, limit uint32) Streams {
 	var its []iter.EntryIterator
 	for _, ss := range parts {
 		for _, s := range ss {
-			its = append(its, iter.NewStreamIterator(iter.StreamEntries{Labels: s.Labels.String(), Entries: s.Entries}))
+			// A distinct hash per input stream keeps the merge from treating them as replicas.
+			its = append(its, iter.NewStreamIterator(iter.StreamEntries{Labels: s.Labels.String(), Hash: uint64(len(its)), Entries: s.Entries}))
 		}
 	}
 	m := iter.NewMergeEntryIterator(its, dir)

@@ -186,7 +186,7 @@ func TestMergeStreamsKeepsEqualLines(t *testing.T) {
 		logqltest.Stream{Labels: labels.FromStrings("app", "a", "pod", "2"), Entries: []iter.Entry{{Timestamp: sec, Line: "same"}}},
 	)
 	eng := logql.NewEngine(logql.EngineOpts{}, q, nil)
-	p := logql.Params{Query: `{app="a"} | keep app`, Start: 0, End: 10 * sec, Step: sec, Limit: 10}
+	p := logql.Params{Query: `{app="a"} | keep app`, Start: 0, End: 10 * sec, Step: time.Second, Limit: 10}
 	whole, err := eng.Exec(context.Background(), p)
 	if err != nil {
 		t.Fatal(err)

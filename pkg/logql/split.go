@@ -52,30 +52,51 @@ func SplitByTime(p Params, interval time.Duration, metric bool) []Params {
 // equal lines of two streams that its pipeline gave the same labels, and disjoint parts never
 // repeat an entry.
 func MergeStreams(parts []Streams, dir iter.Direction, limit uint32) Streams {
-	var its []iter.EntryIterator
+	type item struct {
+		key string
+		e   iter.Entry
+	}
+	var all []item
+	lbls := map[string]Stream{}
 	for _, ss := range parts {
 		for _, s := range ss {
-			// A distinct hash per input stream keeps the merge from treating them as replicas.
-			its = append(its, iter.NewStreamIterator(iter.StreamEntries{Labels: s.Labels.String(), Hash: uint64(len(its)), Entries: s.Entries}))
+			k := s.Labels.String()
+			if _, ok := lbls[k]; !ok {
+				lbls[k] = Stream{Labels: s.Labels}
+			}
+			for _, e := range s.Entries {
+				all = append(all, item{k, e})
+			}
 		}
 	}
-	m := iter.NewMergeEntryIterator(its, dir)
+	sort.SliceStable(all, func(i, j int) bool {
+		a, b := all[i], all[j]
+		if a.e.Timestamp != b.e.Timestamp {
+			if dir == iter.Backward {
+				return a.e.Timestamp > b.e.Timestamp
+			}
+			return a.e.Timestamp < b.e.Timestamp
+		}
+		if a.key != b.key {
+			return a.key < b.key
+		}
+		return a.e.Line < b.e.Line
+	})
+	if limit > 0 && len(all) > int(limit) {
+		all = all[:limit]
+	}
 	idx := map[string]int{}
 	var out Streams
 	var keys []string
-	n := uint32(0)
-	for (limit == 0 || n < limit) && m.Next() {
-		l := m.Labels()
-		i, ok := idx[l]
+	for _, it := range all {
+		i, ok := idx[it.key]
 		if !ok {
 			i = len(out)
-			idx[l] = i
-			ls, _ := parseSeriesLabels(l) // rendered by labels.String above: always valid
-			out = append(out, Stream{Labels: ls})
-			keys = append(keys, l)
+			idx[it.key] = i
+			out = append(out, lbls[it.key])
+			keys = append(keys, it.key)
 		}
-		out[i].Entries = append(out[i].Entries, m.At())
-		n++
+		out[i].Entries = append(out[i].Entries, it.e)
 	}
 	sortStreams(out, keys)
 	return out

@@ -3,9 +3,18 @@ package main
 import (
 	"flag"
 	"fmt"
+	"path/filepath"
 	"strings"
 
+	"github.com/skaldlogs/skald/pkg/objstore"
+	"github.com/skaldlogs/skald/pkg/ring"
 	"github.com/skaldlogs/skald/pkg/server"
+	"github.com/skaldlogs/skald/pkg/store"
+	"github.com/skaldlogs/skald/pkg/validation"
+	"github.com/skaldlogs/skald/pkg/wal"
+	"github.com/skaldlogs/skald/services/distributor"
+	"github.com/skaldlogs/skald/services/ingester"
+	"github.com/skaldlogs/skald/services/querier"
 )
 
 // Config is the whole configuration; section and key names follow Loki's where they mean the
@@ -20,11 +29,29 @@ type Config struct {
 	NoAuthTenant string        `yaml:"no_auth_tenant"`
 	Server       server.Config `yaml:"server"`
 	Common       CommonConfig  `yaml:"common"`
+
+	Storage       objstore.Config          `yaml:"storage_config"`
+	StoreReader   store.Config             `yaml:"store"`
+	StoreWriter   store.WriterConfig       `yaml:"store_writer"`
+	NATS          NATSConfig               `yaml:"nats"`
+	Ring          ring.Config              `yaml:"ring"`
+	RingWatch     ring.WatcherConfig       `yaml:"ring_watch"`
+	Ingester      ingester.Config          `yaml:"ingester"`
+	Distributor   distributor.Config       `yaml:"distributor"`
+	Querier       querier.Config           `yaml:"querier"`
+	Limits        validation.Limits        `yaml:"limits_config"`
+	RuntimeConfig validation.RuntimeConfig `yaml:"runtime_config"`
 }
 
 // CommonConfig holds settings several targets share.
 type CommonConfig struct {
 	PathPrefix string `yaml:"path_prefix"`
+}
+
+// NATSConfig says where the WAL lives: an external NATS cluster (URL) or the embedded server.
+type NATSConfig struct {
+	URL      string             `yaml:"url"`
+	Embedded wal.EmbeddedConfig `yaml:"embedded"`
 }
 
 // RegisterFlags registers every section's flags and sets the defaults.
@@ -35,16 +62,60 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.Target, "target", "all", "Comma-separated targets to run: "+strings.Join(targetNames(), ", ")+".")
 	fs.BoolVar(&c.AuthEnabled, "auth.enabled", true, "Require X-Scope-OrgID on every request (401 'no org id' without it); when false every request belongs to -auth.no-auth-tenant.")
 	fs.StringVar(&c.NoAuthTenant, "auth.no-auth-tenant", "fake", "Tenant of every request when auth is disabled.")
-	fs.StringVar(&c.Common.PathPrefix, "common.path-prefix", "data", "Directory for all local state (object store, WAL, ring) unless a section names its own.")
+	fs.StringVar(&c.Common.PathPrefix, "common.path-prefix", "data", "Directory for all local state (object store, WAL, Raft log) unless a section names its own.")
 	c.Server.RegisterFlags(fs)
+	c.Storage.RegisterFlags(fs)
+	c.StoreReader.RegisterFlags("store.", fs)
+	c.StoreWriter.RegisterFlags("store.", fs)
+	fs.StringVar(&c.NATS.URL, "nats.url", "", "NATS server URL(s), comma-separated, holding the WAL; empty runs an embedded NATS JetStream server.")
+	c.NATS.Embedded.RegisterFlags(fs)
+	c.NATS.Embedded.DataDir = "" // derived from common.path-prefix unless set
+	c.Ring.RegisterFlags("ring.", fs)
+	c.Ring.ID, c.Ring.Addr, c.Ring.Dir = "", "", "" // derived from the ingester ID, the gRPC listener and common.path-prefix unless set
+	c.RingWatch.RegisterFlags("ring.watch.", fs)
+	c.Ingester.RegisterFlags(fs)
+	c.Distributor.RegisterFlags(fs)
+	c.Querier.RegisterFlags(fs)
+	c.Limits.RegisterFlags(fs)
+	c.RuntimeConfig.RegisterFlags(fs)
 }
 
-// Validate checks every section.
+// applyDerived fills the settings that default to something derived from another section.
+func (c *Config) applyDerived() {
+	if c.Storage.Backend == objstore.BackendFilesystem && c.Storage.Filesystem.Directory == "" {
+		c.Storage.Filesystem.Directory = filepath.Join(c.Common.PathPrefix, "objects")
+	}
+	if c.NATS.Embedded.DataDir == "" {
+		c.NATS.Embedded.DataDir = c.Common.PathPrefix
+	}
+	if c.Ring.Dir == "" {
+		c.Ring.Dir = filepath.Join(c.Common.PathPrefix, "raft")
+	}
+	if c.Ring.ID == "" {
+		c.Ring.ID = c.Ingester.ID
+	}
+	if c.StoreWriter.WriterID == "" {
+		c.StoreWriter.WriterID = c.Ingester.ID
+	}
+	if c.RingWatch.ReplicationFactor == 0 {
+		c.RingWatch.ReplicationFactor = c.Ring.ReplicationFactor
+	}
+	c.Distributor.AuthEnabled, c.Distributor.NoAuthTenant = c.AuthEnabled, c.NoAuthTenant
+	c.Querier.AuthEnabled, c.Querier.NoAuthTenant = c.AuthEnabled, c.NoAuthTenant
+}
+
+// Validate checks every section the chosen targets use.
 func (c *Config) Validate() error {
+	c.applyDerived()
 	for _, t := range strings.Split(c.Target, ",") {
-		if _, ok := targets[strings.TrimSpace(t)]; !ok {
+		if _, ok := targets[strings.TrimSpace(t)]; !ok || t == "server" {
 			return fmt.Errorf("unknown target %q (known: %s)", t, strings.Join(targetNames(), ", "))
 		}
 	}
-	return c.Server.Validate()
+	for _, v := range []interface{ Validate() error }{&c.Server, &c.Storage, &c.StoreWriter, &c.Ingester, &c.Distributor, &c.Querier, &c.Limits} {
+		if err := v.Validate(); err != nil {
+			return err
+		}
+	}
+	return nil
 }

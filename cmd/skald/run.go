@@ -14,7 +14,7 @@ type actor struct {
 	run  func(ctx context.Context) error
 }
 
-// runActors starts the actors in order and stops them in reverse order once any of them returns
+// runActors starts the actors in order and stops them in reverse order once any of them fails
 // or ctx is cancelled, so that (for example) the HTTP server stops taking pushes before the
 // ingester flushes, and the ingester has flushed before the NATS server stops. The first error
 // is returned.
@@ -41,11 +41,13 @@ func runActors(ctx context.Context, logger *slog.Logger, actors []actor) error {
 		handles[i] = h
 		go func(a actor) {
 			err := a.run(actx)
-			if err != nil && !errors.Is(err, context.Canceled) {
+			switch {
+			case err != nil && !errors.Is(err, context.Canceled):
 				logger.Error("target failed", "target", a.name, "err", err)
 				stopOnce(err)
-			} else {
-				stopOnce(nil)
+			case actx.Err() == nil:
+				// Finished its work early (e.g. nothing to reload): the others go on.
+				logger.Debug("target done", "target", a.name)
 			}
 			h.done <- err
 		}(a)

@@ -66,10 +66,14 @@ func seqOf(text string) int64 {
 	return n
 }
 
+// unlimited lifts the per-tenant rate limits (Loki's defaults are 4 MB/s) so that the tests
+// measure durability at full speed.
+var unlimited = []string{"-distributor.ingestion-rate-limit-mb=0", "-ingester.per-stream-rate-limit=0"}
+
 // TestKillUnderLoad kills the process with SIGKILL while pushes are in flight, several times,
 // and proves that every acknowledged line is returned exactly once after the restarts.
 func TestKillUnderLoad(t *testing.T) {
-	p := startSkald(t, t.TempDir())
+	p := startSkald(t, t.TempDir(), unlimited...)
 	base := time.Now().Add(-20 * time.Minute).UnixNano()
 	workers := make([]*loadWorker, 6)
 	for i := range workers {
@@ -137,7 +141,7 @@ func TestCleanRestartAfterBulkPush(t *testing.T) {
 		}
 		total = n
 	}
-	p := startSkald(t, t.TempDir())
+	p := startSkald(t, t.TempDir(), unlimited...)
 	base := time.Now().Add(-30 * time.Minute).UnixNano()
 	const workers, streamsPerWorker, linesPerStream = 4, 10, 400 // ~1 MiB bodies of ~250-byte lines
 	var (

@@ -27,6 +27,7 @@ type proc struct {
 	dir      string
 	httpPort int
 	grpcPort int
+	raftPort int
 	args     []string
 	cmd      *exec.Cmd
 	exited   chan error
@@ -52,7 +53,7 @@ func skaldBin(t *testing.T) string {
 
 // startSkald starts `skald -target=all` in dir and waits until /ready answers 200.
 func startSkald(t *testing.T, dir string, args ...string) *proc {
-	p := &proc{t: t, dir: dir, httpPort: freePort(t), grpcPort: freePort(t), args: args}
+	p := &proc{t: t, dir: dir, httpPort: freePort(t), grpcPort: freePort(t), raftPort: freePort(t), args: args}
 	p.start()
 	t.Cleanup(func() {
 		if p.cmd != nil && p.cmd.ProcessState == nil {
@@ -77,6 +78,7 @@ func (p *proc) start() time.Duration {
 		"-server.grpc-listen-address=127.0.0.1",
 		"-server.grpc-listen-port=" + strconv.Itoa(p.grpcPort),
 		"-common.path-prefix=" + filepath.Join(p.dir, "data"),
+		"-ring.raft-bind-addr=127.0.0.1:" + strconv.Itoa(p.raftPort),
 	}, p.args...)
 	p.cmd = exec.Command(skaldBin(p.t), args...)
 	p.cmd.Dir = p.dir

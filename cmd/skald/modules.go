@@ -1,0 +1,210 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/nats-io/nats-server/v2/server"
+	"github.com/nats-io/nats.go"
+
+	"github.com/skaldlogs/skald/pkg/chunk"
+	"github.com/skaldlogs/skald/pkg/logql"
+	"github.com/skaldlogs/skald/pkg/ring"
+	"github.com/skaldlogs/skald/pkg/store"
+	"github.com/skaldlogs/skald/pkg/wal"
+	"github.com/skaldlogs/skald/proto/logproto"
+	"github.com/skaldlogs/skald/proto/querierpb"
+	"github.com/skaldlogs/skald/services/distributor"
+	"github.com/skaldlogs/skald/services/ingester"
+	"github.com/skaldlogs/skald/services/querier"
+	"github.com/skaldlogs/skald/web"
+)
+
+// natsDeps is the WAL's NATS connection and, in the embedded default, its server.
+type natsDeps struct {
+	conn     *nats.Conn
+	embedded *server.Server
+}
+
+func (n *natsDeps) close() {
+	n.conn.Close()
+	if n.embedded != nil {
+		n.embedded.Shutdown()
+		n.embedded.WaitForShutdown()
+	}
+}
+
+func (a *app) buildNATS() (*actor, error) {
+	d := &natsDeps{}
+	if a.cfg.NATS.URL == "" {
+		srv, err := wal.StartEmbedded(a.cfg.NATS.Embedded, a.component("nats"))
+		if err != nil {
+			return nil, err
+		}
+		nc, err := wal.ConnectInProcess(srv)
+		if err != nil {
+			srv.Shutdown()
+			return nil, err
+		}
+		d.conn, d.embedded = nc, srv
+	} else {
+		nc, err := nats.Connect(a.cfg.NATS.URL, nats.Name("skald-"+a.cfg.Ingester.ID), nats.MaxReconnects(-1), nats.ReconnectWait(250*time.Millisecond))
+		if err != nil {
+			return nil, fmt.Errorf("connect to nats %s: %w", a.cfg.NATS.URL, err)
+		}
+		d.conn = nc
+	}
+	a.nats = d
+	return &actor{"nats", func(ctx context.Context) error {
+		<-ctx.Done()
+		d.close()
+		return nil
+	}}, nil
+}
+
+// buildRingMember makes this process a member of the ring's Raft group (ingesters are).
+func (a *app) buildRingMember() (*actor, error) {
+	cfg := a.cfg.Ring
+	if cfg.Addr == "" {
+		cfg.Addr = a.advertisedGRPC()
+	}
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	node, err := ring.NewNode(cfg, a.logger, a.reg)
+	if err != nil {
+		return nil, err
+	}
+	node.RegisterService(a.srv.GRPC)
+	a.member, a.readRing, a.memberAddr = node, node, cfg.Addr
+	a.srv.HTTP.Handle("/ring", ring.NewHTTPHandler(node, cfg.HeartbeatTimeout, a.logger))
+	a.srv.AddReadyCheck(node.Ready)
+	return &actor{"ring", func(ctx context.Context) error {
+		if err := node.Start(ctx); err != nil {
+			node.Close()
+			return fmt.Errorf("join ring: %w", err)
+		}
+		<-ctx.Done()
+		// The ingester has flushed by now (it stops before the ring): leave, then stop Raft.
+		lctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := node.Leave(lctx); err != nil {
+			a.logger.Warn("leave ring", "err", err)
+		}
+		return node.Close()
+	}}, nil
+}
+
+// buildRingClient gives distributors and queriers a view of the ring: the local member's when
+// this process is an ingester too, otherwise a watcher of the members.
+func (a *app) buildRingClient() (*actor, error) {
+	if strings.Contains(","+a.cfg.Target+",", ",all,") || strings.Contains(","+a.cfg.Target+",", ",ingester,") {
+		return nil, a.build("ring-member")
+	}
+	if len(a.cfg.RingWatch.Addrs) == 0 {
+		return nil, errors.New("ring: -ring.watch.addrs must name ingester gRPC addresses")
+	}
+	w, err := ring.NewWatcher(a.cfg.RingWatch, a.logger, a.reg)
+	if err != nil {
+		return nil, err
+	}
+	a.readRing = w
+	a.srv.AddReadyCheck(w.Ready)
+	return &actor{"ring-watcher", w.Run}, nil
+}
+
+type ingesterDeps struct {
+	ing *ingester.Ingester
+}
+
+func (a *app) buildIngester() (*actor, error) {
+	w := store.NewWriter(a.bucket, a.cfg.StoreWriter, a.logger)
+	ing, err := ingester.New(a.cfg.Ingester, ingester.Deps{NATS: a.nats.conn, Store: storeAdapter{w: w, opts: chunk.DefaultOptions()}}, a.logger, a.reg)
+	if err != nil {
+		return nil, err
+	}
+	a.ingester.ing = ing
+	a.pool.setLocal(a.memberAddr, ing, ing)
+	if !strings.Contains(","+a.cfg.Target+",", ",distributor,") && !strings.Contains(","+a.cfg.Target+",", ",all,") {
+		logproto.RegisterPusherServer(a.srv.GRPC, ing)
+	}
+	querierpb.RegisterQuerierServer(a.srv.GRPC, ing)
+	a.srv.HTTP.Handle("POST /flush", ing.FlushHandler())
+	a.srv.AddReadyCheck(ing.Ready)
+	return &actor{"ingester", func(ctx context.Context) error {
+		go a.activateWhenReady(ctx, ing)
+		return ing.Run(ctx)
+	}}, nil
+}
+
+// activateWhenReady moves this member to ACTIVE once the WAL is replayed.
+func (a *app) activateWhenReady(ctx context.Context, ing *ingester.Ingester) {
+	t := time.NewTicker(50 * time.Millisecond)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		if a.member.Ready() == nil {
+			return // already ACTIVE
+		}
+		if ing.Ready() != nil {
+			continue // still replaying the WAL
+		}
+		// Fails until the member has joined (Start is still running); retried on the next tick.
+		if err := a.member.SetState(ctx, ring.Active); err != nil {
+			a.logger.Debug("set ring state", "state", "ACTIVE", "err", err)
+		}
+	}
+}
+
+func (a *app) buildDistributor() (*actor, error) {
+	d, err := distributor.New(a.cfg.Distributor, distributor.Deps{
+		Ring:           a.readRing,
+		IngesterClient: a.pool.pusher,
+		Overrides:      a.overrides,
+	}, a.logger, a.reg)
+	if err != nil {
+		return nil, err
+	}
+	push := d.PushHandler()
+	a.srv.HTTP.Handle("POST /loki/api/v1/push", push)
+	a.srv.HTTP.Handle("POST /api/prom/push", push)
+	a.srv.HTTP.Handle("POST /otlp/v1/logs", d.OTLPHandler())
+	logproto.RegisterPusherServer(a.srv.GRPC, d)
+	return &actor{"distributor", d.Run}, nil
+}
+
+func (a *app) buildQuerier() (*actor, error) {
+	reader, err := store.NewReader(a.bucket, a.cfg.StoreReader, a.logger)
+	if err != nil {
+		return nil, err
+	}
+	limits := a.overrides
+	q, err := querier.New(a.cfg.Querier, querier.Deps{
+		Ring:           a.readRing,
+		IngesterClient: a.pool.querier,
+		Store:          reader,
+		Limits:         overridesLimits{limits},
+		NewEngine: func(src logql.Querier, opts logql.EngineOpts) querier.Engine {
+			return logql.NewEngine(opts, src, a.logger)
+		},
+	}, a.logger, a.reg)
+	if err != nil {
+		return nil, err
+	}
+	q.RegisterRoutes(a.srv.HTTP)
+	return &actor{"querier", q.Run}, nil
+}
+
+func (a *app) buildUI() (*actor, error) {
+	a.srv.HTTP.Handle("/ui/", http.StripPrefix("/ui", web.Handler()))
+	a.srv.HTTP.Handle("GET /{$}", http.RedirectHandler("/ui/", http.StatusFound))
+	return nil, nil
+}

@@ -37,6 +37,7 @@ func setIDs(rs ring.ReplicationSet) []string {
 }
 
 func TestClusterBootstrap(t *testing.T) {
+	t.Parallel()
 	c := ringtest.NewCluster(t, 3)
 	leader := c.Leader(5 * time.Second)
 	voters, nonvoters, err := leader.Node.Voters()
@@ -84,6 +85,7 @@ func TestClusterBootstrap(t *testing.T) {
 }
 
 func TestSingleNode(t *testing.T) {
+	t.Parallel()
 	c := ringtest.NewClusterWith(t, 1, ringtest.Options{ReplicationFactor: 1})
 	m := c.Members[0]
 	if !m.Node.IsLeader() {
@@ -106,6 +108,7 @@ func TestSingleNode(t *testing.T) {
 }
 
 func TestLeaderLoss(t *testing.T) {
+	t.Parallel()
 	c := ringtest.NewCluster(t, 3)
 	old := c.Leader(5 * time.Second)
 	c.Kill(old)
@@ -143,6 +146,7 @@ func TestLeaderLoss(t *testing.T) {
 }
 
 func TestJoinNonVoter(t *testing.T) {
+	t.Parallel()
 	c := ringtest.NewCluster(t, 3)
 	m := c.AddNonVoter()
 	c.WaitConverged(10 * time.Second)
@@ -170,6 +174,7 @@ func TestJoinNonVoter(t *testing.T) {
 }
 
 func TestStaleHeartbeatExtends(t *testing.T) {
+	t.Parallel()
 	c := ringtest.NewClusterWith(t, 4, ringtest.Options{ReplicationFactor: 3, HeartbeatTimeout: 1500 * time.Millisecond})
 	victim := c.Members[3]
 	observer := c.Members[0]
@@ -187,13 +192,19 @@ func TestStaleHeartbeatExtends(t *testing.T) {
 		}
 	}
 	c.Stop(victim)
-	stopped := time.Now()
+	var lastHeartbeat time.Time
 	c.Eventually(5*time.Second, "replication set without the stale member", func() bool {
+		for _, m := range observer.Node.State().Members {
+			if m.Id == victim.ID {
+				lastHeartbeat = time.Unix(0, m.HeartbeatUnixNano)
+			}
+		}
 		rs, err := observer.Node.Get(key, ring.Write)
 		return err == nil && !slices.Contains(setIDs(rs), victim.ID)
 	})
-	if d := time.Since(stopped); d < time.Second {
-		t.Fatalf("member unhealthy after %s, before its heartbeat timeout", d)
+	// Skipped because its heartbeat went stale (it is still ACTIVE in the ring).
+	if age := time.Since(lastHeartbeat); age < 1500*time.Millisecond {
+		t.Fatalf("member skipped with a heartbeat %s old, under its timeout", age)
 	}
 	rs, _ := observer.Node.Get(key, ring.Write)
 	after := setIDs(rs)
@@ -212,6 +223,7 @@ func TestStaleHeartbeatExtends(t *testing.T) {
 }
 
 func TestForget(t *testing.T) {
+	t.Parallel()
 	c := ringtest.NewCluster(t, 3)
 	dead := c.Members[2]
 	c.Stop(dead)
@@ -251,6 +263,7 @@ func TestForget(t *testing.T) {
 }
 
 func TestGracefulLeave(t *testing.T) {
+	t.Parallel()
 	c := ringtest.NewCluster(t, 3)
 	m := c.Members[1]
 	ctx := ctxT(t, 10*time.Second)
@@ -276,6 +289,7 @@ func TestGracefulLeave(t *testing.T) {
 }
 
 func TestWipedVoterRejoins(t *testing.T) {
+	t.Parallel()
 	c := ringtest.NewCluster(t, 3)
 	leader := c.Leader(5 * time.Second)
 	var victim *ringtest.Member
@@ -354,6 +368,7 @@ func metricValue(t *testing.T, reg *prometheus.Registry, name, lv string) float6
 // voter must not bootstrap (its peers report Raft state on disk even before their Raft runs):
 // it waits for the others to elect a leader, which removes and re-adds it.
 func TestWipedVoterFullRestart(t *testing.T) {
+	t.Parallel()
 	c := ringtest.NewCluster(t, 3)
 	for _, m := range c.Members {
 		c.Stop(m)
@@ -379,6 +394,7 @@ func TestWipedVoterFullRestart(t *testing.T) {
 // TestNonVoterFillsForgottenSeat: after a dead voter is forgotten, the next member to join takes
 // its vote, so the group is back to three voters.
 func TestNonVoterFillsForgottenSeat(t *testing.T) {
+	t.Parallel()
 	c := ringtest.NewCluster(t, 3)
 	dead := c.Members[2]
 	c.Kill(dead)

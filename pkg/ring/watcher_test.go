@@ -13,6 +13,7 @@ import (
 )
 
 func TestWatcherReconnects(t *testing.T) {
+	t.Parallel()
 	c := ringtest.NewCluster(t, 3)
 	// Only the first member is configured: the others are learned from the ring's peers.
 	w, err := ring.NewWatcher(ring.WatcherConfig{

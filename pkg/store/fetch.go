@@ -2,7 +2,9 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -137,7 +139,18 @@ func (pf *prefetcher) close() {
 
 func (pf *prefetcher) run(j *fetchJob) {
 	defer close(j.done)
-	c, err := pf.r.loadChunk(pf.ctx, j.ref, &pf.downloaded, &pf.downloadNs)
+	var c *chunk.Chunk
+	var err error
+	if len(pf.needles) > 0 {
+		var skipped int
+		c, skipped, err = pf.r.loadNeeded(pf.ctx, j.ref, pf.start, pf.end, pf.needles, &pf.downloaded, &pf.downloadNs)
+		if err == nil && c == nil {
+			pf.chunkSkipped.Add(int64(skipped))
+			return
+		}
+	} else {
+		c, err = pf.r.loadChunk(pf.ctx, j.ref, &pf.downloaded, &pf.downloadNs)
+	}
 	if err != nil {
 		j.err = err
 		return
@@ -188,6 +201,105 @@ func (r *Reader) loadChunk(ctx context.Context, ref index.ChunkRef, downloaded, 
 	}
 	r.chunks.put(ref.Key, c, int64(len(data)))
 	return c, nil
+}
+
+// dirTailGuess is the first tail read for a chunk's directory: filters take up to ~20% of a
+// chunk on high-entropy logs, so a quarter of the object (at least 16 KiB) nearly always holds
+// the directory; when not, one more read fetches exactly the rest.
+func dirTailGuess(size int64) int64 { return min(size, max(16<<10, size/4)) }
+
+// loadNeeded returns ref's chunk able to read the blocks that may hold every needle in
+// [start, end), or nil when none can. Unless the whole chunk is cached, it reads the header
+// and directory by range, checks the token filters and fetches only the blocks that pass; when
+// those are most of the chunk it fetches (and caches) the whole object instead.
+func (r *Reader) loadNeeded(ctx context.Context, ref index.ChunkRef, start, end int64, needles []string, downloaded, downloadNs *atomic.Int64) (c *chunk.Chunk, skippedBlocks int, err error) {
+	if c, ok := r.chunks.get(ref.Key); ok || ref.Size <= 0 {
+		if !ok {
+			var err error
+			if c, err = r.loadChunk(ctx, ref, downloaded, downloadNs); err != nil {
+				return nil, 0, err
+			}
+		}
+		if !c.MayContain(start, end, needles) {
+			return nil, c.Blocks(), nil
+		}
+		return c, 0, nil
+	}
+	t0 := time.Now()
+	defer func() { downloadNs.Add(time.Since(t0).Nanoseconds()) }()
+	dirKey := "dir\x00" + ref.Key
+	dc, ok := r.chunks.get(dirKey)
+	if !ok {
+		head, err := readRange(ctx, r.bkt, ref.Key, 0, 8)
+		if err != nil {
+			return nil, 0, err
+		}
+		n := dirTailGuess(ref.Size)
+		tail, err := readRange(ctx, r.bkt, ref.Key, ref.Size-n, n)
+		if err != nil {
+			return nil, 0, err
+		}
+		dc, err = chunk.DecodeDirectory(head, tail, ref.Size)
+		var short *chunk.ShortTailError
+		if errors.As(err, &short) {
+			// Fetch only the part of the directory the first read missed.
+			more, rerr := readRange(ctx, r.bkt, ref.Key, ref.Size-short.Need, short.Need-int64(len(tail)))
+			if rerr != nil {
+				return nil, 0, rerr
+			}
+			tail = append(more, tail...)
+			dc, err = chunk.DecodeDirectory(head, tail, ref.Size)
+		}
+		if err != nil {
+			return nil, 0, fmt.Errorf("decode chunk directory %s: %w", ref.Key, err)
+		}
+		downloaded.Add(1)
+		r.chunks.put(dirKey, dc, int64(len(tail)))
+	}
+	need := dc.NeededBlocks(start, end, needles)
+	if len(need) == 0 {
+		return nil, dc.Blocks(), nil
+	}
+	var total int64
+	for _, br := range need {
+		total += br.Len
+	}
+	if total > ref.Size/2 {
+		c, err := r.loadChunk(ctx, ref, downloaded, downloadNs)
+		return c, 0, err
+	}
+	blocks := make(map[int][]byte, len(need))
+	for i := 0; i < len(need); {
+		// One read per run of adjacent blocks.
+		j := i + 1
+		for j < len(need) && need[j].Offset == need[j-1].Offset+need[j-1].Len {
+			j++
+		}
+		off, end := need[i].Offset, need[j-1].Offset+need[j-1].Len
+		data, err := readRange(ctx, r.bkt, ref.Key, off, end-off)
+		if err != nil {
+			return nil, 0, err
+		}
+		for _, br := range need[i:j] {
+			blocks[br.Index] = data[br.Offset-off : br.Offset-off+br.Len]
+		}
+		i = j
+	}
+	c, err = dc.WithBlocks(blocks)
+	return c, 0, err
+}
+
+func readRange(ctx context.Context, bkt objstore.Bucket, key string, off, n int64) ([]byte, error) {
+	rc, err := bkt.GetRange(ctx, key, off, n)
+	if err != nil {
+		return nil, fmt.Errorf("get chunk %s range %d+%d: %w", key, off, n, err)
+	}
+	defer rc.Close()
+	b := make([]byte, n)
+	if _, err := io.ReadFull(rc, b); err != nil {
+		return nil, fmt.Errorf("get chunk %s range %d+%d: %w", key, off, n, err)
+	}
+	return b, nil
 }
 
 // lazyChunkIterator reads one chunk, taking it from the prefetcher on first use and letting go

@@ -3,6 +3,7 @@ package log
 import (
 	"fmt"
 	"strconv"
+	"unicode/utf8"
 
 	"github.com/skaldlogs/skald/pkg/labels"
 )
@@ -15,7 +16,7 @@ type logfmtSyntaxError struct {
 }
 
 func (e *logfmtSyntaxError) Error() string {
-	return "logfmt syntax error at pos " + strconv.Itoa(e.pos) + " on line 1: " + e.msg
+	return "logfmt syntax error at pos " + strconv.Itoa(e.pos) + " : " + e.msg
 }
 
 // logfmtScanner walks key=value pairs of one line without allocating.
@@ -57,6 +58,9 @@ func (s *logfmtScanner) next() (more, ok bool) {
 	if len(s.key) == 0 {
 		return true, s.fail("unexpected '='")
 	}
+	if !utf8.Valid(s.key) {
+		return true, s.fail("invalid key")
+	}
 	s.val = nil
 	if s.pos >= len(d) || d[s.pos] <= ' ' {
 		return true, true // a key on its own
@@ -86,7 +90,7 @@ func (s *logfmtScanner) next() (more, ok bool) {
 		if esc {
 			var err error
 			if s.valBuf, err = appendUnescaped(s.valBuf[:0], s.val); err != nil {
-				s.err = logfmtSyntaxError{msg: "invalid quoted value", pos: q + 1}
+				s.err = logfmtSyntaxError{msg: "invalid quoted value", pos: s.pos + 1}
 				return true, false
 			}
 			s.val = s.valBuf

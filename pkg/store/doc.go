@@ -15,5 +15,24 @@
 // is durable, so a reader that finds a ref finds its chunk (until the compactor's grace period).
 //
 // Segments are immutable: the Reader caches them decoded in an in-memory LRU with a byte
-// budget (shared with decoded chunks) and, optionally, as files in a local cache directory.
+// budget (a quarter of Config.CacheBytes; the rest holds decoded chunks and chunk directories)
+// and, optionally, as files in Config.CacheDir.
+//
+// Reading. A query resolves its matchers against every segment of the periods its range
+// touches, merges the streams across periods and drops duplicate chunk refs, checks the
+// per-query limits (ErrLimit), then hands the chunks to a prefetcher: FetchConcurrency workers
+// fetch them in the order the query will need them (by time in its direction) while at most
+// PrefetchBytes are fetched but unread; an iterator that needs a chunk no worker has started
+// fetches it itself. Queries without a limit also decompress in the workers (chunk.Prepare).
+// With a |= literal, an uncached chunk is read by range: header and directory first, then only
+// the blocks whose token filters admit every literal. Each stream's chunks are concatenated, or
+// merged when they overlap (replicas cut at different points) with identical entries dropped;
+// the pipeline runs per stream; streams are merged in order (iter.NewMergeEntryIterator).
+//
+// Stats. The iterators SelectLogs and SelectSamples return implement iter.StatsReporter, the
+// same contract as the ingesters' wire iterators: Stats returns a querierpb.QueryStats with
+// TotalChunksRef, TotalChunksDownloaded, ChunksDownloadTimeNs, DecompressedBytes/Lines,
+// CompressedBytes, StructuredMetadataBytes, BlocksSkipped (blocks never decompressed because a
+// token filter ruled them out), PostFilterLines and TotalDuplicates. Call it from the goroutine
+// that iterates, or after iteration.
 package store

@@ -2,8 +2,12 @@ package ring_test
 
 import (
 	"context"
+	"log/slog"
+	"net/http/httptest"
+	"net/url"
 	"os"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -228,8 +232,14 @@ func TestForget(t *testing.T) {
 	dead := c.Members[2]
 	c.Stop(dead)
 	via := c.Members[0]
-	if err := via.Node.Forget(ctxT(t, 10*time.Second), dead.ID); err != nil {
-		t.Fatal(err)
+	// Through the /ring page's forget action, as an operator would.
+	h := ring.NewHTTPHandler(via.Node, 2*time.Second, slog.New(slog.DiscardHandler))
+	req := httptest.NewRequest("POST", "/ring?format=json", strings.NewReader(url.Values{"forget": {dead.ID}}.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	if rec.Code != 200 {
+		t.Fatalf("forget: %d %s", rec.Code, rec.Body)
 	}
 	for _, m := range c.Running() {
 		c.Eventually(5*time.Second, "forgotten everywhere", func() bool {
@@ -408,5 +418,28 @@ func TestNonVoterFillsForgottenSeat(t *testing.T) {
 	}
 	if len(voters) != 3 || !slices.Contains(voters, extra.ID) || len(nonvoters) != 0 {
 		t.Fatalf("voters %v nonvoters %v", voters, nonvoters)
+	}
+}
+
+// TestRollingRestart restarts every voter in turn with a graceful leave, as a deploy would: the
+// group keeps its leader election going and ends with three voters and three ACTIVE members.
+func TestRollingRestart(t *testing.T) {
+	t.Parallel()
+	c := ringtest.NewCluster(t, 3)
+	for _, m := range c.Members {
+		ctx := ctxT(t, 10*time.Second)
+		if err := m.Node.SetState(ctx, ring.Leaving); err != nil {
+			t.Fatal(err)
+		}
+		if err := m.Node.Leave(ctx); err != nil {
+			t.Fatal(err)
+		}
+		c.Stop(m)
+		c.Restart(m)
+		c.WaitConverged(10 * time.Second)
+	}
+	voters, _, err := c.Leader(5 * time.Second).Node.Voters()
+	if err != nil || len(voters) != 3 {
+		t.Fatalf("voters %v: %v", voters, err)
 	}
 }

@@ -259,8 +259,8 @@ func SanitizeLabelKey(key string) string {
 	return string(b)
 }
 
-// validUTF8Value reports whether a parsed value is kept as is: Loki replaces values holding
-// invalid UTF-8 or U+FFFD by "" because Prometheus label values reject them.
+// validUTF8Value reports whether a parsed value is kept as is: Loki replaces invalid UTF-8
+// and U+FFFD (Prometheus label values reject them) with spaces, see spaceInvalidUTF8.
 func validUTF8Value(v []byte) bool {
 	for i := 0; i < len(v); {
 		if v[i] < utf8.RuneSelf {
@@ -284,4 +284,24 @@ func isCleanKey(key []byte) bool {
 		}
 	}
 	return true
+}
+
+// spaceInvalidUTF8 appends v to dst with every invalid byte and every U+FFFD replaced by a
+// space, as Loki's parsers do.
+func spaceInvalidUTF8(dst, v []byte) []byte {
+	for i := 0; i < len(v); {
+		if v[i] < utf8.RuneSelf {
+			dst = append(dst, v[i])
+			i++
+			continue
+		}
+		r, n := utf8.DecodeRune(v[i:])
+		if r == utf8.RuneError {
+			dst = append(dst, ' ')
+		} else {
+			dst = append(dst, v[i:i+n]...)
+		}
+		i += n
+	}
+	return dst
 }

@@ -30,6 +30,7 @@ type jsonParser struct {
 	prefix []byte
 	keyBuf []byte
 	valBuf []byte
+	fixBuf []byte
 	keys   keyInterner
 	seen   seenKeys
 	only   map[string]struct{} // parser hints: set only these labels (nil: all)
@@ -184,8 +185,12 @@ func (j *jsonParser) value(raw []byte, typ jsonType, lbs *LabelsBuilder) string 
 	s := raw[1 : len(raw)-1]
 	var err error
 	j.valBuf, err = appendUnescaped(j.valBuf[:0], s)
-	if err != nil || !validUTF8Value(j.valBuf) {
+	if err != nil {
 		return ""
+	}
+	if !validUTF8Value(j.valBuf) {
+		j.fixBuf = spaceInvalidUTF8(j.fixBuf[:0], j.valBuf)
+		return lbs.internValue(j.fixBuf)
 	}
 	return lbs.internValue(j.valBuf)
 }

@@ -103,6 +103,7 @@ type jsonExprParser struct {
 	paths  [][]jsonPathStep
 	keyBuf []byte
 	valBuf []byte
+	fixBuf []byte
 	names  []string // per stream: ids with "_extracted" applied; nil until first use
 }
 
@@ -170,8 +171,12 @@ func (p *jsonExprParser) value(raw []byte, typ jsonType, lbs *LabelsBuilder) str
 	case jsonString:
 		var err error
 		p.valBuf, err = appendUnescaped(p.valBuf[:0], raw[1:len(raw)-1])
-		if err != nil || !validUTF8Value(p.valBuf) {
+		if err != nil {
 			return ""
+		}
+		if !validUTF8Value(p.valBuf) {
+			p.fixBuf = spaceInvalidUTF8(p.fixBuf[:0], p.valBuf)
+			return lbs.internValue(p.fixBuf)
 		}
 		return lbs.internValue(p.valBuf)
 	}

@@ -24,7 +24,7 @@ func TestJSONParser(t *testing.T) {
 		{"unterminated string", `{}`, `{"a":"b`, `{__error__="JSONParserErr", __error_details__="Value is string, but can't find closing '\"' symbol"}`},
 		{"missing colon", `{}`, `{"a" "b"}`, `{__error__="JSONParserErr", __error_details__="Malformed JSON error"}`},
 		{"bad literal", `{}`, `{"a":nope}`, `{__error__="JSONParserErr", __error_details__="Unknown value type"}`},
-		{"invalid utf8 value", `{}`, "{\"a\":\"\xff\"}", `{a=""}`},
+		{"invalid utf8 value", `{}`, "{\"a\":\"x\xffy\",\"b\":\"\\ufffd\"}", `{a="x y", b=" "}`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, got, keep := runOne(t, []Stage{NewJSONParser()}, tc.stream, tc.line)

@@ -129,6 +129,7 @@ type logfmtParser struct {
 
 	sc      logfmtScanner
 	keyBuf  []byte
+	fixBuf  []byte
 	keys    keyInterner
 	idNames []string
 	seen    seenKeys
@@ -193,13 +194,18 @@ func (p *logfmtParser) Process(_ int64, line []byte, lbs *LabelsBuilder) ([]byte
 		}
 		val := p.sc.val
 		if !validUTF8Value(val) {
-			val = nil
-		}
-		if !p.keepEmpty && len(val) == 0 {
-			continue
+			if p.ids != nil {
+				val = nil // the expression form drops such values
+			} else {
+				p.fixBuf = spaceInvalidUTF8(p.fixBuf[:0], val)
+				val = p.fixBuf
+			}
 		}
 		if p.ids != nil {
-			p.setExpr(val, lbs)
+			p.setExpr(val, lbs) // requested keys are kept even when empty
+			continue
+		}
+		if !p.keepEmpty && len(val) == 0 {
 			continue
 		}
 		p.keyBuf = appendSanitized(p.keyBuf[:0], p.sc.key)

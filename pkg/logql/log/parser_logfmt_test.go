@@ -27,7 +27,7 @@ func TestLogfmtParser(t *testing.T) {
 		{"strict invalid key", true, false, `{}`, "k\xff=1", `{__error__="LogfmtParserErr", __error_details__="logfmt syntax error at pos 3 : invalid key"}`},
 		{"tabs and spaces", false, false, `{}`, "  a=1\t b=2  ", `{a="1", b="2"}`},
 		{"not logfmt", false, false, `{}`, `just some words`, `{}`},
-		{"invalid utf8 dropped", false, false, `{}`, "a=\xff b=2", `{b="2"}`},
+		{"invalid utf8 becomes a space", false, false, `{}`, "a=x\xff b=2", `{a="x ", b="2"}`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, got, keep := runOne(t, []Stage{NewLogfmtParser(tc.strict, tc.keepEmpty)}, tc.stream, tc.line)
@@ -42,7 +42,7 @@ func TestLogfmtParser(t *testing.T) {
 }
 
 func TestLogfmtExpressionParser(t *testing.T) {
-	line := `level=info msg="hello" status=200`
+	line := `level=info msg="hello" status=200 empty=`
 	for _, tc := range []struct {
 		name, stream string
 		exprs        []LabelExtractionExpr
@@ -52,6 +52,7 @@ func TestLogfmtExpressionParser(t *testing.T) {
 		{"field list", `{}`, []LabelExtractionExpr{{"status", "status"}}, `{status="200"}`},
 		{"missing", `{}`, []LabelExtractionExpr{{"x", "nope"}}, `{x=""}`},
 		{"clash", `{level="a"}`, []LabelExtractionExpr{{"level", "level"}}, `{level="a", level_extracted="info"}`},
+		{"empty value kept when requested", `{}`, []LabelExtractionExpr{{"m", "msg"}, {"e", "empty"}}, `{e="", m="hello"}`},
 		{"same key twice", `{}`, []LabelExtractionExpr{{"a", "level"}, {"b", "level"}}, `{a="info", b="info"}`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -207,7 +207,10 @@ func (u *unpackParser) unpack(data []byte, i int, lbs *LabelsBuilder) ([]byte, b
 					return n
 				})
 				var v string
-				if u.valBuf, err = appendUnescaped(u.valBuf[:0], raw); err == nil && validUTF8Value(u.valBuf) {
+				if u.valBuf, err = appendUnescaped(u.valBuf[:0], raw); err == nil {
+					if !validUTF8Value(u.valBuf) {
+						u.valBuf = spaceInvalidUTF8(nil, u.valBuf)
+					}
 					v = lbs.internValue(u.valBuf)
 				}
 				u.pending = append(u.pending, labels.Label{Name: name, Value: v})

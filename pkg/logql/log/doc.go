@@ -33,9 +33,11 @@
 //	                     custom stages)
 //
 // Invariants and lifetimes:
-//   - Pipelines, stages and extractors are immutable after construction and safe for concurrent
-//     use. ForStream returns a per-stream processor that is not: it owns a LabelsBuilder and
-//     stage buffers, which are reused across entries so that the hot path does not allocate.
+//   - Pipelines and extractors are safe for concurrent use. ForStream returns a per-stream
+//     processor that is not: it owns a LabelsBuilder and per-stream copies of the stages that
+//     keep buffers (parsers, formatters), reused across entries so that the hot path does not
+//     allocate. Run stages through a Pipeline or extractor, not by calling Stage.Process
+//     from several goroutines.
 //   - The line returned by Process may alias an internal buffer and is valid only until the
 //     next call on the same StreamPipeline. Stages never write to the input line, so callers
 //     may pass bytes that alias an immutable string.
@@ -44,7 +46,14 @@
 //     it: it sets __error__ (ErrJSON, ErrLogfmt, ErrLabelFilter, ErrSample, ErrTemplateFormat, …)
 //     and __error_details__, exactly as Loki does, and later label filters may test them.
 //   - Parsed keys are sanitised to the label charset; a key equal to a stream label gets the
-//     suffix "_extracted".
+//     suffix "_extracted"; when a key repeats in a line the first value is kept (Loki's docs);
+//     invalid UTF-8 in values becomes spaces.
+//   - Line regexps (|~, !~) are unanchored and run in (?s) mode, as Loki documents; literal
+//     shapes (foo, .*foo.*, a|b, (?i)foo) become byte scans and other regexps first check the
+//     literals every match must contain.
+//   - Metric extractors grouped `by (…)` pass parser hints: json and logfmt then set only the
+//     labels that later stages and the grouping read, unless a stage (a template, a custom
+//     Stage) cannot say which labels it reads.
 //   - Results are cached per stream by label set (LabelsBuilder.LabelsResult), so recurring
 //     label sets cost no allocation; parsed values live in a per-entry arena until then.
 //   - Label precedence when names collide: labels set by stages, then structured metadata,

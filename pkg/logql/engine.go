@@ -114,7 +114,12 @@ func (e *Engine) execMetric(ctx context.Context, expr syntax.MetricExpr, p Param
 	if err != nil {
 		return Result{}, err
 	}
-	res := Result{Stats: Stats{Duplicates: ev.dups}}
+	return e.metricResult(expr, v, steps, p, ev.dups)
+}
+
+// metricResult turns an evaluated metric query into its Result, enforcing the series limit.
+func (e *Engine) metricResult(expr syntax.MetricExpr, v value, steps []int64, p Params, dups int64) (Result, error) {
+	res := Result{Stats: Stats{Duplicates: dups}}
 	if p.Instant() {
 		if v.scalar {
 			res.Type, res.Scalar = ValueScalar, Scalar{T: steps[0], V: v.s}

@@ -30,11 +30,16 @@ type evaluator struct {
 	steps  []int64
 	shards []Shard
 	dups   int64
+	// overrides are values computed elsewhere (merged shards) for some nodes of the tree.
+	overrides map[syntax.MetricExpr]value
 }
 
 func (ev *evaluator) eval(e syntax.MetricExpr) (value, error) {
 	if err := ev.ctx.Err(); err != nil {
 		return value{}, err
+	}
+	if v, ok := ev.overrides[e]; ok {
+		return v, nil
 	}
 	switch e := e.(type) {
 	case *syntax.LiteralExpr:

@@ -18,7 +18,11 @@ type aggGroup struct {
 }
 
 func (ev *evaluator) evalVectorAgg(e *syntax.VectorAggregationExpr) (value, error) {
-	in, err := ev.eval(pushDownGrouping(e))
+	operand := e.Left
+	if _, merged := ev.overrides[operand]; !merged {
+		operand = pushDownGrouping(e)
+	}
+	in, err := ev.eval(operand)
 	if err != nil {
 		return value{}, err
 	}

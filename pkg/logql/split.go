@@ -173,24 +173,3 @@ func resultSteps(r Result) stepMap {
 	return out
 }
 
-func (m stepMap) result(instant bool, t int64) Result {
-	if instant {
-		vec := Vector{}
-		for _, s := range m[t] {
-			vec = append(vec, Sample{Metric: s.lbls, T: t, V: s.v})
-		}
-		sort.SliceStable(vec, func(i, j int) bool { return labels.Compare(vec[i].Metric, vec[j].Metric) < 0 })
-		return Result{Type: ValueVector, Vector: vec}
-	}
-	ts := make([]int64, 0, len(m))
-	for t := range m {
-		ts = append(ts, t)
-	}
-	sort.Slice(ts, func(i, j int) bool { return ts[i] < ts[j] })
-	v := value{steps: make([][]promSample, len(ts))}
-	for i, t := range ts {
-		v.steps[i] = m[t]
-	}
-	mat, _ := toMatrix(v, ts, int(^uint(0)>>1))
-	return Result{Type: ValueMatrix, Matrix: mat}
-}

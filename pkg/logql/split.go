@@ -172,4 +172,3 @@ func resultSteps(r Result) stepMap {
 	}
 	return out
 }
-

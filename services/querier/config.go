@@ -17,6 +17,11 @@ type Config struct {
 	QueryIngestersWithin time.Duration `yaml:"query_ingesters_within"`
 	// IngesterQueryTimeout bounds one ingester call; 0 means only the query's own timeout.
 	IngesterQueryTimeout time.Duration `yaml:"ingester_query_timeout"`
+	// Tail: how often a tail polls for new lines, how long it may stay open, and how many may
+	// run at once on this querier.
+	TailPollInterval          time.Duration `yaml:"tail_poll_interval"`
+	TailMaxDuration           time.Duration `yaml:"tail_max_duration"`
+	MaxConcurrentTailRequests int           `yaml:"max_concurrent_tail_requests"`
 }
 
 // RegisterFlags registers the querier's flags on fs and sets their defaults.
@@ -27,6 +32,9 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	// pushed recently and not flushed yet, and skipping it would hide acknowledged lines.
 	fs.DurationVar(&c.QueryIngestersWithin, "querier.query-ingesters-within", 0, "Ask ingesters only for queries whose range ends within this duration of now (Loki: 3h); 0 asks them always.")
 	fs.DurationVar(&c.IngesterQueryTimeout, "querier.ingester-query-timeout", 0, "Timeout of one ingester call; 0 means the query's own timeout only.")
+	fs.DurationVar(&c.TailPollInterval, "querier.tail-poll-interval", time.Second, "How often a tail (/loki/api/v1/tail) looks for new lines; must be > 0.")
+	fs.DurationVar(&c.TailMaxDuration, "querier.tail-max-duration", time.Hour, "Longest a tail stays open (Loki's tail_max_duration); 0 means no limit.")
+	fs.IntVar(&c.MaxConcurrentTailRequests, "querier.max-concurrent-tail-requests", 10, "Most tails open at once on this querier; 0 means no limit.")
 }
 
 // Validate checks the configuration.
@@ -34,8 +42,12 @@ func (c *Config) Validate() error {
 	if !c.AuthEnabled && c.NoAuthTenant == "" {
 		return errors.New("querier.no-auth-tenant must be set when auth is disabled")
 	}
-	if c.QueryIngestersWithin < 0 || c.IngesterQueryTimeout < 0 {
-		return errors.New("querier durations must not be negative")
+	if c.QueryIngestersWithin < 0 || c.IngesterQueryTimeout < 0 || c.TailMaxDuration < 0 || c.MaxConcurrentTailRequests < 0 {
+		return errors.New("querier durations and limits must not be negative")
+	}
+	if c.TailPollInterval <= 0 {
+		// A zero Config (as tests and embedders build it) polls every second.
+		c.TailPollInterval = time.Second
 	}
 	return nil
 }

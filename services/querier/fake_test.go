@@ -29,8 +29,17 @@ type memStream struct {
 }
 
 func (m *memSource) add(ls labels.Labels, es ...iter.Entry) *memSource {
+	m.mu.Lock()
+	defer m.mu.Unlock()
 	m.streams = append(m.streams, memStream{lbls: ls, entries: es})
 	return m
+}
+
+// snapshot returns the streams as they are now; add may run concurrently (tail tests).
+func (m *memSource) snapshot() []memStream {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return slices.Clone(m.streams)
 }
 
 func (m *memSource) count() int {
@@ -48,7 +57,7 @@ func (m *memSource) SelectLogs(ctx context.Context, p logql.SelectLogParams) (it
 		return nil, err
 	}
 	out := map[string]*iter.StreamEntries{}
-	for _, s := range m.streams {
+	for _, s := range m.snapshot() {
 		if !labels.MatchesLabels(p.Selector.Matchers(), s.lbls) {
 			continue
 		}
@@ -90,7 +99,7 @@ func (m *memSource) SelectSamples(ctx context.Context, p logql.SelectSampleParam
 		return nil, err
 	}
 	out := map[string]*iter.SeriesSamples{}
-	for _, s := range m.streams {
+	for _, s := range m.snapshot() {
 		if !labels.MatchesLabels(p.Expr.Selector().Matchers(), s.lbls) {
 			continue
 		}
@@ -121,7 +130,7 @@ func (m *memSource) SelectSamples(ctx context.Context, p logql.SelectSampleParam
 
 func (m *memSource) matching(start, end int64, ms []*labels.Matcher) []labels.Labels {
 	var out []labels.Labels
-	for _, s := range m.streams {
+	for _, s := range m.snapshot() {
 		if !labels.MatchesLabels(ms, s.lbls) {
 			continue
 		}

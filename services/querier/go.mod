@@ -8,6 +8,7 @@ replace (
 )
 
 require (
+	github.com/coder/websocket v1.8.15
 	github.com/prometheus/client_golang v1.25.0
 	github.com/skaldlogs/skald/pkg v0.0.0-00010101000000-000000000000
 	github.com/skaldlogs/skald/proto v0.0.0-00010101000000-000000000000

@@ -1,9 +1,11 @@
 package querier
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -17,7 +19,7 @@ import (
 
 // RegisterRoutes mounts Loki's query API on mux: /loki/api/v1/{query, query_range, labels,
 // label/{name}/values, series, format_query, index/stats, index/volume, index/volume_range,
-// status/buildinfo} and the legacy
+// tail, status/buildinfo} and the legacy
 // /api/prom/{label, label/{name}/values, series} aliases.
 func (q *Querier) RegisterRoutes(mux *http.ServeMux) {
 	routes := []struct {
@@ -34,6 +36,7 @@ func (q *Querier) RegisterRoutes(mux *http.ServeMux) {
 		{"/loki/api/v1/index/stats", "loki_api_v1_index_stats", q.handleIndexStats},
 		{"/loki/api/v1/index/volume", "loki_api_v1_index_volume", q.handleVolume(false)},
 		{"/loki/api/v1/index/volume_range", "loki_api_v1_index_volume_range", q.handleVolume(true)},
+		{"/loki/api/v1/tail", "loki_api_v1_tail", q.handleTail},
 		{"/api/prom/label", "api_prom_label", q.handleLabels},
 		{"/api/prom/label/{name}/values", "api_prom_label_name_values", q.handleLabels},
 		{"/api/prom/series", "api_prom_series", q.handleSeries},
@@ -91,7 +94,8 @@ func (q *Querier) serve(w http.ResponseWriter, r *http.Request, needTenant bool,
 		return badRequest(err)
 	}
 	ctx := tenant.InjectContext(r.Context(), id)
-	if d := q.limits.QueryTimeout(id); d > 0 {
+	// A tail lives for up to TailMaxDuration, not a query's timeout.
+	if d := q.limits.QueryTimeout(id); d > 0 && r.URL.Path != "/loki/api/v1/tail" {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, d)
 		defer cancel()
@@ -115,6 +119,16 @@ func (s *statusWriter) WriteHeader(code int) {
 func (s *statusWriter) Write(b []byte) (int, error) {
 	s.wrote = true
 	return s.ResponseWriter.Write(b)
+}
+
+// Hijack lets the tail endpoint upgrade to a WebSocket.
+func (s *statusWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	h, ok := s.ResponseWriter.(http.Hijacker)
+	if !ok {
+		return nil, nil, errors.New("response writer cannot hijack")
+	}
+	s.wrote = true
+	return h.Hijack()
 }
 
 func (s *statusWriter) Flush() {

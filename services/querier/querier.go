@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -73,6 +74,7 @@ type Querier struct {
 	cfg     Config
 	fan     *fanout
 	engines sync.Map // logql.EngineOpts -> Engine
+	tails   atomic.Int64
 	newEng  func(logql.Querier, logql.EngineOpts) Engine
 	limits  Limits
 	store   Store

@@ -47,6 +47,8 @@ type envOpts struct {
 	limits      Limits
 	auth        bool
 	within      time.Duration
+	tailPoll    time.Duration
+	maxTails    int
 	engineWraps func(Engine) Engine
 }
 
@@ -87,7 +89,8 @@ func newEnv(t *testing.T, o envOpts) *env {
 	if o.storeImpl != nil {
 		deps.Store = o.storeImpl
 	}
-	cfg := Config{AuthEnabled: o.auth, NoAuthTenant: "fake", QueryIngestersWithin: o.within}
+	cfg := Config{AuthEnabled: o.auth, NoAuthTenant: "fake", QueryIngestersWithin: o.within,
+		TailPollInterval: o.tailPoll, MaxConcurrentTailRequests: o.maxTails}
 	q, err := New(cfg, deps, nil, prometheus.NewRegistry())
 	if err != nil {
 		t.Fatal(err)

@@ -103,3 +103,16 @@ func (s *service) Apply(ctx context.Context, cmd *ringpb.Command) (*ringpb.Apply
 			return c.Apply(ctx, cmd)
 		})
 }
+
+// ServiceMethods returns the full gRPC method names of the Ring service, for server
+// interceptors that must let them through without a tenant (tenant.UnaryServerInterceptor and
+// StreamServerInterceptor take them as exemptions): ring calls belong to no tenant.
+func ServiceMethods() []string {
+	return []string{
+		ringpb.Ring_Watch_FullMethodName,
+		ringpb.Ring_Status_FullMethodName,
+		ringpb.Ring_Join_FullMethodName,
+		ringpb.Ring_Remove_FullMethodName,
+		ringpb.Ring_Apply_FullMethodName,
+	}
+}

@@ -17,6 +17,7 @@ import (
 	"google.golang.org/grpc"
 
 	"github.com/skaldlogs/skald/pkg/ring"
+	"github.com/skaldlogs/skald/pkg/tenant"
 )
 
 // Options tunes a test cluster; zero fields take test-friendly defaults.
@@ -152,7 +153,11 @@ func (c *Cluster) start(m *Member, glis, rlis net.Listener) error {
 	if err != nil {
 		return err
 	}
-	srv := grpc.NewServer()
+	// Like an ingester's server: tenant required, except on the ring's methods.
+	srv := grpc.NewServer(
+		grpc.ChainUnaryInterceptor(tenant.UnaryServerInterceptor(ring.ServiceMethods()...)),
+		grpc.ChainStreamInterceptor(tenant.StreamServerInterceptor(ring.ServiceMethods()...)),
+	)
 	node.RegisterService(srv)
 	go func() { _ = srv.Serve(glis) }()
 	m.Node, m.srv, m.Registry = node, srv, reg

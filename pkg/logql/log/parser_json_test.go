@@ -107,3 +107,32 @@ func FuzzJSONParser(f *testing.F) {
 		}
 	})
 }
+
+// scanStringRef is the obvious byte loop scanString must agree with.
+func scanStringRef(data []byte, i int) (int, bool, bool) {
+	esc := false
+	for j := i + 1; j < len(data); j++ {
+		switch data[j] {
+		case '"':
+			return j + 1, esc, true
+		case '\\':
+			esc = true
+			j++
+		}
+	}
+	return 0, false, false
+}
+
+func FuzzScanString(f *testing.F) {
+	for _, s := range []string{`"abc"`, `"a\"b"`, `"a\\"b`, `"a\\\"b"`, `"`, `"\`, `"\\\\"x`} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		d := []byte(`"` + s)
+		end, esc, err := scanString(d, 0)
+		rEnd, rEsc, ok := scanStringRef(d, 0)
+		if (err == nil) != ok || (ok && (end != rEnd || esc != rEsc)) {
+			t.Fatalf("%q: got %d %v %v, want %d %v %v", d, end, esc, err, rEnd, rEsc, ok)
+		}
+	})
+}

@@ -131,6 +131,9 @@ func (c *Config) Validate() error {
 	if c.RaftHeartbeatTimeout <= 0 || c.RaftElectionTimeout <= 0 || c.ApplyTimeout <= 0 {
 		return errors.New("ring: raft timeouts and apply_timeout must be positive")
 	}
+	if c.RaftElectionTimeout < c.RaftHeartbeatTimeout {
+		return errors.New("ring: raft_election_timeout must be at least raft_heartbeat_timeout")
+	}
 	return nil
 }
 

@@ -77,6 +77,7 @@ func TestConfigFlagsAndValidate(t *testing.T) {
 		}
 	}
 	bad(func(b *Config) { b.ID = "" }, "id is required")
+	bad(func(b *Config) { b.RaftElectionTimeout = b.RaftHeartbeatTimeout / 2 }, "raft_election_timeout")
 	bad(func(b *Config) { b.RaftAdvertiseAddr = "0.0.0.0:9096" }, "unspecified")
 	bad(func(b *Config) { b.HeartbeatTimeout = b.HeartbeatPeriod }, "heartbeat_timeout")
 	bad(func(b *Config) { b.Peers = []Peer{{ID: "a", Addr: "x:1"}} }, "needs id, addr and raft_addr")

@@ -4,6 +4,7 @@ package e2e
 
 import (
 	"fmt"
+	"github.com/skaldlogs/skald/cmd/skald/internal/proctest"
 	"math/rand/v2"
 	"os"
 	"strconv"
@@ -24,17 +25,17 @@ type loadWorker struct {
 	retried int // non-204 answers that a client would retry
 }
 
-func (w *loadWorker) stream(base int64, n int) stream {
-	s := newStream(map[string]string{"job": "kill", "worker": strconv.Itoa(w.id)})
+func (w *loadWorker) stream(base int64, n int) proctest.Stream {
+	s := proctest.NewStream(map[string]string{"job": "kill", "worker": strconv.Itoa(w.id)})
 	for i := 0; i < n; i++ {
 		seq := w.next
 		w.next++
-		s.entries = append(s.entries, line{ts: base + seq*int64(time.Microsecond), text: fmt.Sprintf("worker=%d seq=%d payload=%s", w.id, seq, strings.Repeat("x", 64))})
+		s.Entries = append(s.Entries, proctest.Line{TS: base + seq*int64(time.Microsecond), Text: fmt.Sprintf("worker=%d seq=%d payload=%s", w.id, seq, strings.Repeat("x", 64))})
 	}
 	return s
 }
 
-func (w *loadWorker) run(p *proc, base int64, stop <-chan struct{}) {
+func (w *loadWorker) run(p *proctest.Proc, base int64, stop <-chan struct{}) {
 	for {
 		select {
 		case <-stop:
@@ -42,10 +43,10 @@ func (w *loadWorker) run(p *proc, base int64, stop <-chan struct{}) {
 		default:
 		}
 		s := w.stream(base, 100)
-		for _, e := range s.entries {
-			w.sent[seqOf(e.text)] = true
+		for _, e := range s.Entries {
+			w.sent[seqOf(e.Text)] = true
 		}
-		code, _, err := post(p.url("/loki/api/v1/push"), protoBody([]stream{s}), map[string]string{"Content-Type": "application/x-protobuf"})
+		code, _, err := proctest.Post(p.URL("/loki/api/v1/push"), proctest.ProtoBody([]proctest.Stream{s}), map[string]string{"Content-Type": "application/x-protobuf"})
 		if err != nil {
 			return // the process is gone
 		}
@@ -53,8 +54,8 @@ func (w *loadWorker) run(p *proc, base int64, stop <-chan struct{}) {
 			w.retried++
 			continue
 		}
-		for _, e := range s.entries {
-			w.acked[seqOf(e.text)] = true
+		for _, e := range s.Entries {
+			w.acked[seqOf(e.Text)] = true
 		}
 	}
 }
@@ -66,14 +67,11 @@ func seqOf(text string) int64 {
 	return n
 }
 
-// unlimited lifts the per-tenant rate limits (Loki's defaults are 4 MB/s) so that the tests
-// measure durability at full speed.
-var unlimited = []string{"-distributor.ingestion-rate-limit-mb=0", "-ingester.per-stream-rate-limit=0"}
 
 // TestKillUnderLoad kills the process with SIGKILL while pushes are in flight, several times,
 // and proves that every acknowledged line is returned exactly once after the restarts.
 func TestKillUnderLoad(t *testing.T) {
-	p := startSkald(t, t.TempDir(), unlimited...)
+	p := proctest.StartSkald(t, t.TempDir(), proctest.Unlimited...)
 	base := time.Now().Add(-20 * time.Minute).UnixNano()
 	workers := make([]*loadWorker, 6)
 	for i := range workers {
@@ -87,18 +85,18 @@ func TestKillUnderLoad(t *testing.T) {
 			go func() { defer wg.Done(); w.run(p, base, stop) }()
 		}
 		time.Sleep(time.Duration(1000+rand.IntN(2000)) * time.Millisecond)
-		p.kill() // mid-flight: some pushes are in the WAL but not acknowledged, some neither
+		p.Kill() // mid-flight: some pushes are in the WAL but not acknowledged, some neither
 		close(stop)
 		wg.Wait()
-		ready := p.start()
+		ready := p.Start()
 		t.Logf("round %d: restarted after SIGKILL, ready in %v", round, ready)
 	}
 	var acked, found, dups, retried int
 	end := time.Now().UnixNano()
 	for _, w := range workers {
 		seen := map[int64]int{}
-		for _, l := range p.allLines(t, fmt.Sprintf(`{job="kill", worker="%d"}`, w.id), base, end) {
-			seq := seqOf(l.text)
+		for _, l := range p.AllLines(t, fmt.Sprintf(`{job="kill", worker="%d"}`, w.id), base, end) {
+			seq := seqOf(l.Text)
 			seen[seq]++
 			if !w.sent[seq] {
 				t.Errorf("worker %d: line seq %d was never sent", w.id, seq)
@@ -119,7 +117,7 @@ func TestKillUnderLoad(t *testing.T) {
 		found += len(seen)
 		retried += w.retried
 	}
-	total := p.instantValue(t, `sum(count_over_time({job="kill"}[1h]))`, end)
+	total := p.InstantValue(t, `sum(count_over_time({job="kill"}[1h]))`, end)
 	t.Logf("SIGKILL x3 under load: acknowledged %d, found %d (%d sent but unacknowledged), duplicates %d, non-204 answers %d, count_over_time %v",
 		acked, found, found-acked, dups, retried, total)
 	if acked == 0 {
@@ -141,7 +139,7 @@ func TestCleanRestartAfterBulkPush(t *testing.T) {
 		}
 		total = n
 	}
-	p := startSkald(t, t.TempDir(), unlimited...)
+	p := proctest.StartSkald(t, t.TempDir(), proctest.Unlimited...)
 	base := time.Now().Add(-30 * time.Minute).UnixNano()
 	const workers, streamsPerWorker, linesPerStream = 4, 10, 400 // ~1 MiB bodies of ~250-byte lines
 	var (
@@ -156,20 +154,20 @@ func TestCleanRestartAfterBulkPush(t *testing.T) {
 			rng := rand.New(rand.NewPCG(uint64(w), 7))
 			seq := int64(0)
 			for sentBytes.Load() < total {
-				var streams []stream
+				var streams []proctest.Stream
 				n, size := 0, int64(0)
 				for s := 0; s < streamsPerWorker; s++ {
-					st := newStream(map[string]string{"job": "bulk", "worker": strconv.Itoa(w), "stream": strconv.Itoa(s)})
+					st := proctest.NewStream(map[string]string{"job": "bulk", "worker": strconv.Itoa(w), "stream": strconv.Itoa(s)})
 					for i := 0; i < linesPerStream; i++ {
 						seq++
 						text := fmt.Sprintf(`{"level":"info","status":%d,"seq":%d,"msg":"%s"}`, 200+rng.IntN(400), seq, strings.Repeat("abcdefgh", 25))
-						st.entries = append(st.entries, line{ts: base + seq*int64(time.Microsecond), text: text})
+						st.Entries = append(st.Entries, proctest.Line{TS: base + seq*int64(time.Microsecond), Text: text})
 						size += int64(len(text))
 						n++
 					}
 					streams = append(streams, st)
 				}
-				code, body, err := post(p.url("/loki/api/v1/push"), protoBody(streams), map[string]string{"Content-Type": "application/x-protobuf"})
+				code, body, err := proctest.Post(p.URL("/loki/api/v1/push"), proctest.ProtoBody(streams), map[string]string{"Content-Type": "application/x-protobuf"})
 				if err != nil || code != 204 {
 					failed.Add(1)
 					t.Errorf("bulk push: %d %s %v", code, body, err)
@@ -182,10 +180,10 @@ func TestCleanRestartAfterBulkPush(t *testing.T) {
 	}
 	wg.Wait()
 	took := time.Since(began)
-	p.stop()
-	ready := p.start()
+	p.Stop()
+	ready := p.Start()
 	end := time.Now().UnixNano()
-	got := p.instantValue(t, `sum(count_over_time({job="bulk"}[1h]))`, end)
+	got := p.InstantValue(t, `sum(count_over_time({job="bulk"}[1h]))`, end)
 	t.Logf("bulk: %d lines (%.0f MiB) acknowledged in %v (%.1f MiB/s), SIGTERM, restart ready in %v, count after restart %v",
 		ackedLines.Load(), float64(sentBytes.Load())/(1<<20), took.Round(time.Millisecond), float64(sentBytes.Load())/(1<<20)/took.Seconds(), ready.Round(time.Millisecond), got)
 	if int64(got) != ackedLines.Load() {

@@ -1,17 +1,18 @@
-//go:build e2e
-
-package e2e
+package proctest
 
 import (
 	"bytes"
 	"compress/gzip"
 	"encoding/json"
 	"fmt"
+	"io"
+	"net/http"
 	"net/url"
 	"sort"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/golang/snappy"
 	"google.golang.org/protobuf/proto"
@@ -20,21 +21,21 @@ import (
 	"github.com/skaldlogs/skald/proto/logproto"
 )
 
-// line is one entry to push.
-type line struct {
-	ts   int64
-	text string
-	meta map[string]string
+// Line is one entry to push.
+type Line struct {
+	TS   int64
+	Text string
+	Meta map[string]string
 }
 
-// stream is a label set in selector form and its entries.
-type stream struct {
-	labels  string
-	labelsM map[string]string
-	entries []line
+// Stream is a label set in selector form and its entries.
+type Stream struct {
+	Labels  string
+	LabelsM map[string]string
+	Entries []Line
 }
 
-func jsonBody(streams []stream) []byte {
+func JSONBody(streams []Stream) []byte {
 	type js struct {
 		Stream map[string]string `json:"stream"`
 		Values [][]any           `json:"values"`
@@ -43,11 +44,11 @@ func jsonBody(streams []stream) []byte {
 		Streams []js `json:"streams"`
 	}
 	for _, s := range streams {
-		v := js{Stream: s.labelsM}
-		for _, e := range s.entries {
-			val := []any{strconv.FormatInt(e.ts, 10), e.text}
-			if e.meta != nil {
-				val = append(val, e.meta)
+		v := js{Stream: s.LabelsM}
+		for _, e := range s.Entries {
+			val := []any{strconv.FormatInt(e.TS, 10), e.Text}
+			if e.Meta != nil {
+				val = append(val, e.Meta)
 			}
 			v.Values = append(v.Values, val)
 		}
@@ -57,19 +58,19 @@ func jsonBody(streams []stream) []byte {
 	return b
 }
 
-func protoBody(streams []stream) []byte {
+func ProtoBody(streams []Stream) []byte {
 	req := &logproto.PushRequest{}
 	for _, s := range streams {
-		sa := &logproto.StreamAdapter{Labels: s.labels}
-		for _, e := range s.entries {
-			ea := &logproto.EntryAdapter{Timestamp: timestamppb.New(timeFromNs(e.ts)), Line: e.text}
-			keys := make([]string, 0, len(e.meta))
-			for k := range e.meta {
+		sa := &logproto.StreamAdapter{Labels: s.Labels}
+		for _, e := range s.Entries {
+			ea := &logproto.EntryAdapter{Timestamp: timestamppb.New(time.Unix(0, e.TS)), Line: e.Text}
+			keys := make([]string, 0, len(e.Meta))
+			for k := range e.Meta {
 				keys = append(keys, k)
 			}
 			sort.Strings(keys)
 			for _, k := range keys {
-				ea.StructuredMetadata = append(ea.StructuredMetadata, &logproto.LabelPairAdapter{Name: k, Value: e.meta[k]})
+				ea.StructuredMetadata = append(ea.StructuredMetadata, &logproto.LabelPairAdapter{Name: k, Value: e.Meta[k]})
 			}
 			sa.Entries = append(sa.Entries, ea)
 		}
@@ -82,7 +83,7 @@ func protoBody(streams []stream) []byte {
 	return snappy.Encode(nil, b)
 }
 
-func gzipBody(b []byte) []byte {
+func GzipBody(b []byte) []byte {
 	var buf bytes.Buffer
 	zw := gzip.NewWriter(&buf)
 	zw.Write(b)
@@ -90,8 +91,9 @@ func gzipBody(b []byte) []byte {
 	return buf.Bytes()
 }
 
-// pushJSON, pushProto and pushGzipJSON push in the three encodings and return the status.
-func (p *proc) push(t *testing.T, encoding string, streams []stream) (int, string) {
+// Push pushes streams in one of the encodings json, gzip (gzipped JSON) or protobuf (snappy)
+// and returns the status and body.
+func (p *Proc) Push(t testing.TB, encoding string, streams []Stream) (int, string) {
 	t.Helper()
 	var (
 		body    []byte
@@ -99,23 +101,23 @@ func (p *proc) push(t *testing.T, encoding string, streams []stream) (int, strin
 	)
 	switch encoding {
 	case "json":
-		body, headers["Content-Type"] = jsonBody(streams), "application/json"
+		body, headers["Content-Type"] = JSONBody(streams), "application/json"
 	case "gzip":
-		body, headers["Content-Type"], headers["Content-Encoding"] = gzipBody(jsonBody(streams)), "application/json", "gzip"
+		body, headers["Content-Type"], headers["Content-Encoding"] = GzipBody(JSONBody(streams)), "application/json", "gzip"
 	case "protobuf":
-		body, headers["Content-Type"] = protoBody(streams), "application/x-protobuf"
+		body, headers["Content-Type"] = ProtoBody(streams), "application/x-protobuf"
 	default:
 		t.Fatalf("unknown encoding %s", encoding)
 	}
-	code, resp, err := post(p.url("/loki/api/v1/push"), body, headers)
+	code, resp, err := Post(p.URL("/loki/api/v1/push"), body, headers)
 	if err != nil {
 		t.Fatalf("push: %v", err)
 	}
 	return code, resp
 }
 
-// queryResponse is Loki's query envelope.
-type queryResponse struct {
+// QueryResponse is Loki's query envelope.
+type QueryResponse struct {
 	Status string `json:"status"`
 	Data   struct {
 		ResultType string          `json:"resultType"`
@@ -124,25 +126,25 @@ type queryResponse struct {
 	} `json:"data"`
 }
 
-type streamResult struct {
+type StreamResult struct {
 	Stream map[string]string `json:"stream"`
 	Values [][]string        `json:"values"`
 }
 
-type vectorResult struct {
+type VectorResult struct {
 	Metric map[string]string `json:"metric"`
 	Value  [2]any            `json:"value"`
 }
 
-type matrixResult struct {
+type MatrixResult struct {
 	Metric map[string]string `json:"metric"`
 	Values [][2]any          `json:"values"`
 }
 
-func (p *proc) query(t *testing.T, path string, params url.Values) queryResponse {
+func (p *Proc) Query(t testing.TB, path string, params url.Values) QueryResponse {
 	t.Helper()
-	var qr queryResponse
-	code, body := p.get(path, params, &qr)
+	var qr QueryResponse
+	code, body := p.Get(path, params, &qr)
 	if code != 200 {
 		t.Fatalf("GET %s %v: %d %s", path, params, code, body)
 	}
@@ -152,7 +154,7 @@ func (p *proc) query(t *testing.T, path string, params url.Values) queryResponse
 	return qr
 }
 
-func decodeResult[T any](t *testing.T, qr queryResponse) []T {
+func DecodeResult[T any](t testing.TB, qr QueryResponse) []T {
 	t.Helper()
 	var out []T
 	if err := json.Unmarshal(qr.Data.Result, &out); err != nil {
@@ -161,11 +163,11 @@ func decodeResult[T any](t *testing.T, qr queryResponse) []T {
 	return out
 }
 
-// instantValue runs an instant metric query that yields one sample and returns its value.
-func (p *proc) instantValue(t *testing.T, q string, at int64) float64 {
+// InstantValue runs an instant metric query that yields one sample and returns its value.
+func (p *Proc) InstantValue(t testing.TB, q string, at int64) float64 {
 	t.Helper()
-	qr := p.query(t, "/loki/api/v1/query", url.Values{"query": {q}, "time": {strconv.FormatInt(at, 10)}})
-	vec := decodeResult[vectorResult](t, qr)
+	qr := p.Query(t, "/loki/api/v1/query", url.Values{"query": {q}, "time": {strconv.FormatInt(at, 10)}})
+	vec := DecodeResult[VectorResult](t, qr)
 	if len(vec) == 0 {
 		return 0
 	}
@@ -179,23 +181,23 @@ func (p *proc) instantValue(t *testing.T, q string, at int64) float64 {
 	return v
 }
 
-// allLines pages forward through every entry of a selector in [start, end) and returns them.
-func (p *proc) allLines(t *testing.T, selector string, start, end int64) []line {
+// AllLines pages forward through every entry of a selector in [start, end) and returns them.
+func (p *Proc) AllLines(t testing.TB, selector string, start, end int64) []Line {
 	t.Helper()
-	var out []line
+	var out []Line
 	for {
-		qr := p.query(t, "/loki/api/v1/query_range", url.Values{
+		qr := p.Query(t, "/loki/api/v1/query_range", url.Values{
 			"query": {selector}, "start": {strconv.FormatInt(start, 10)}, "end": {strconv.FormatInt(end, 10)},
 			"limit": {"5000"}, "direction": {"forward"},
 		})
-		var page []line
-		for _, s := range decodeResult[streamResult](t, qr) {
+		var page []Line
+		for _, s := range DecodeResult[StreamResult](t, qr) {
 			for _, v := range s.Values {
 				ts, _ := strconv.ParseInt(v[0], 10, 64)
-				page = append(page, line{ts: ts, text: v[1]})
+				page = append(page, Line{TS: ts, Text: v[1]})
 			}
 		}
-		sort.Slice(page, func(i, j int) bool { return page[i].ts < page[j].ts })
+		sort.Slice(page, func(i, j int) bool { return page[i].TS < page[j].TS })
 		if len(page) == 0 {
 			return out
 		}
@@ -204,9 +206,9 @@ func (p *proc) allLines(t *testing.T, selector string, start, end int64) []line 
 		if len(page) < 5000 {
 			return append(out, page...)
 		}
-		last := page[len(page)-1].ts
+		last := page[len(page)-1].TS
 		cut := len(page)
-		for cut > 0 && page[cut-1].ts == last {
+		for cut > 0 && page[cut-1].TS == last {
 			cut--
 		}
 		if cut == 0 {
@@ -217,7 +219,8 @@ func (p *proc) allLines(t *testing.T, selector string, start, end int64) []line 
 	}
 }
 
-func labelsString(m map[string]string) string {
+// LabelsString renders a label map in selector form.
+func LabelsString(m map[string]string) string {
 	keys := make([]string, 0, len(m))
 	for k := range m {
 		keys = append(keys, k)
@@ -230,6 +233,25 @@ func labelsString(m map[string]string) string {
 	return "{" + strings.Join(parts, ", ") + "}"
 }
 
-func newStream(m map[string]string) stream {
-	return stream{labels: labelsString(m), labelsM: m}
+// NewStream returns an empty stream with the given labels.
+func NewStream(m map[string]string) Stream {
+	return Stream{Labels: LabelsString(m), LabelsM: m}
+}
+
+// Post sends body with the given headers and returns the status and response body.
+func Post(u string, body []byte, headers map[string]string) (int, string, error) {
+	req, err := http.NewRequest("POST", u, bytes.NewReader(body))
+	if err != nil {
+		return 0, "", err
+	}
+	for k, v := range headers {
+		req.Header.Set(k, v)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return 0, "", err
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b), nil
 }

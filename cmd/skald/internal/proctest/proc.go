@@ -1,11 +1,9 @@
-//go:build e2e
-
-// Package e2e runs the built skald binary (SKALD_BIN, see `make test-e2e`) as a real process on
-// loopback and checks it from the outside, through Loki's HTTP API only.
-package e2e
+// Package proctest runs real processes (the built skald binary, a NATS server) on loopback for
+// the process-level tests (e2e, cluster): start, wait for readiness, SIGKILL, SIGTERM, restart,
+// and talk to them through Loki's HTTP API only.
+package proctest
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -21,19 +19,22 @@ import (
 	"time"
 )
 
-// proc is one skald process; restart keeps its directory and ports.
-type proc struct {
-	t        *testing.T
-	dir      string
-	httpPort int
-	grpcPort int
-	raftPort int
-	args     []string
-	cmd      *exec.Cmd
-	exited   chan error
+// Proc is one process; Restart keeps its directory, arguments and ports.
+type Proc struct {
+	T        testing.TB
+	Name     string
+	Dir      string
+	Bin      string
+	Args     []string
+	HTTPPort int    // skald's HTTP port (readiness via /ready), or 0
+	ReadyTCP string // for non-HTTP servers: ready once this address accepts connections
+
+	cmd    *exec.Cmd
+	exited chan error
 }
 
-func freePort(t *testing.T) int {
+// FreePort returns a TCP port on 127.0.0.1 that was free a moment ago.
+func FreePort(t testing.TB) int {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -43,144 +44,169 @@ func freePort(t *testing.T) int {
 	return l.Addr().(*net.TCPAddr).Port
 }
 
-func skaldBin(t *testing.T) string {
+// SkaldBin is the binary under test, from SKALD_BIN (set by the make targets).
+func SkaldBin(t testing.TB) string {
 	bin := os.Getenv("SKALD_BIN")
 	if bin == "" {
-		t.Fatal("SKALD_BIN is not set: run these tests with `make test-e2e`")
+		t.Fatal("SKALD_BIN is not set: run these tests with `make test-e2e` or `make test-cluster`")
 	}
 	return bin
 }
 
-// startSkald starts `skald -target=all` in dir and waits until /ready answers 200.
-func startSkald(t *testing.T, dir string, args ...string) *proc {
-	p := &proc{t: t, dir: dir, httpPort: freePort(t), grpcPort: freePort(t), raftPort: freePort(t), args: args}
-	p.start()
-	t.Cleanup(func() {
-		if p.cmd != nil && p.cmd.ProcessState == nil {
-			p.cmd.Process.Kill()
-			<-p.exited
-		}
-	})
-	return p
-}
+// Unlimited lifts the per-tenant rate limits (Loki's defaults are 4 MB/s) so that tests measure
+// durability at full speed.
+var Unlimited = []string{"-distributor.ingestion-rate-limit-mb=0", "-ingester.per-stream-rate-limit=0"}
 
-func (p *proc) start() time.Duration {
-	p.t.Helper()
-	logf, err := os.OpenFile(filepath.Join(p.dir, "skald.log"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
-	if err != nil {
-		p.t.Fatal(err)
-	}
-	args := append([]string{
+// StartSkald starts `skald -target=all` in dir on free loopback ports and waits for /ready.
+func StartSkald(t testing.TB, dir string, args ...string) *Proc {
+	http, grpc, raft := FreePort(t), FreePort(t), FreePort(t)
+	p := &Proc{T: t, Name: "skald", Dir: dir, Bin: SkaldBin(t), HTTPPort: http}
+	p.Args = append([]string{
 		"-target=all",
 		"-auth.enabled=false",
 		"-server.http-listen-address=127.0.0.1",
-		"-server.http-listen-port=" + strconv.Itoa(p.httpPort),
+		"-server.http-listen-port=" + strconv.Itoa(http),
 		"-server.grpc-listen-address=127.0.0.1",
-		"-server.grpc-listen-port=" + strconv.Itoa(p.grpcPort),
-		"-common.path-prefix=" + filepath.Join(p.dir, "data"),
-		"-ring.raft-bind-addr=127.0.0.1:" + strconv.Itoa(p.raftPort),
-	}, p.args...)
-	p.cmd = exec.Command(skaldBin(p.t), args...)
-	p.cmd.Dir = p.dir
+		"-server.grpc-listen-port=" + strconv.Itoa(grpc),
+		"-ring.raft-bind-addr=127.0.0.1:" + strconv.Itoa(raft),
+		"-common.path-prefix=" + filepath.Join(dir, "data"),
+	}, args...)
+	p.Start()
+	return p
+}
+
+// Start starts the process and waits until it is ready; it returns how long that took.
+func (p *Proc) Start() time.Duration {
+	p.T.Helper()
+	if err := os.MkdirAll(p.Dir, 0o755); err != nil {
+		p.T.Fatal(err)
+	}
+	logf, err := os.OpenFile(p.logPath(), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
+	if err != nil {
+		p.T.Fatal(err)
+	}
+	fmt.Fprintf(logf, "==== start %s %v\n", p.Name, p.Args)
+	p.cmd = exec.Command(p.Bin, p.Args...)
+	p.cmd.Dir = p.Dir
 	p.cmd.Stdout, p.cmd.Stderr = logf, logf
 	began := time.Now()
 	if err := p.cmd.Start(); err != nil {
-		p.t.Fatal(err)
+		p.T.Fatal(err)
 	}
-	p.exited = make(chan error, 1)
-	go func() { p.exited <- p.cmd.Wait(); logf.Close() }()
+	exited := make(chan error, 1)
+	p.exited = exited
+	go func() { exited <- p.cmd.Wait(); logf.Close() }()
+	p.T.Cleanup(func() {
+		if p.Running() {
+			p.cmd.Process.Kill()
+			<-exited
+		}
+	})
 	deadline := time.Now().Add(2 * time.Minute)
 	for time.Now().Before(deadline) {
 		select {
-		case err := <-p.exited:
-			p.t.Fatalf("skald exited during start: %v\n%s", err, p.tail())
+		case err := <-exited:
+			exited <- err
+			p.T.Fatalf("%s exited during start: %v\n%s", p.Name, err, p.Tail())
 		default:
 		}
-		resp, err := http.Get(p.url("/ready"))
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == 200 {
-				return time.Since(began)
-			}
+		if p.ready() {
+			return time.Since(began)
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	p.t.Fatalf("skald not ready after 2m\n%s", p.tail())
+	p.T.Fatalf("%s not ready after 2m\n%s", p.Name, p.Tail())
 	return 0
 }
 
-// tail returns the end of the process log, for failure messages.
-func (p *proc) tail() string {
-	b, _ := os.ReadFile(filepath.Join(p.dir, "skald.log"))
+func (p *Proc) ready() bool {
+	if p.ReadyTCP != "" {
+		c, err := net.DialTimeout("tcp", p.ReadyTCP, time.Second)
+		if err != nil {
+			return false
+		}
+		c.Close()
+		return true
+	}
+	resp, err := http.Get(p.URL("/ready"))
+	if err != nil {
+		return false
+	}
+	resp.Body.Close()
+	return resp.StatusCode == 200
+}
+
+// Running reports whether the process has been started and not yet exited.
+func (p *Proc) Running() bool {
+	if p.cmd == nil || p.exited == nil {
+		return false
+	}
+	select {
+	case err := <-p.exited:
+		p.exited <- err
+		return false
+	default:
+		return true
+	}
+}
+
+func (p *Proc) logPath() string { return filepath.Join(p.Dir, p.Name+".log") }
+
+// Tail returns the end of the process log, for failure messages.
+func (p *Proc) Tail() string {
+	b, _ := os.ReadFile(p.logPath())
 	if len(b) > 4000 {
 		b = b[len(b)-4000:]
 	}
 	return string(b)
 }
 
-func (p *proc) url(path string) string {
-	return fmt.Sprintf("http://127.0.0.1:%d%s", p.httpPort, path)
+// URL is an address on the process's HTTP port.
+func (p *Proc) URL(path string) string {
+	return fmt.Sprintf("http://127.0.0.1:%d%s", p.HTTPPort, path)
 }
 
-// kill sends SIGKILL and waits for the process to be gone.
-func (p *proc) kill() {
+// Kill sends SIGKILL and waits for the process to be gone.
+func (p *Proc) Kill() {
 	p.cmd.Process.Signal(syscall.SIGKILL)
-	<-p.exited
+	err := <-p.exited
+	p.exited <- err
 }
 
-// stop sends SIGTERM and requires a clean exit within a minute.
-func (p *proc) stop() {
-	p.t.Helper()
+// Stop sends SIGTERM and requires a clean exit within two minutes.
+func (p *Proc) Stop() {
+	p.T.Helper()
 	p.cmd.Process.Signal(syscall.SIGTERM)
 	select {
 	case err := <-p.exited:
+		p.exited <- err
 		if err != nil {
-			p.t.Fatalf("skald exited with %v after SIGTERM\n%s", err, p.tail())
+			p.T.Fatalf("%s exited with %v after SIGTERM\n%s", p.Name, err, p.Tail())
 		}
-	case <-time.After(time.Minute):
+	case <-time.After(2 * time.Minute):
 		p.cmd.Process.Kill()
-		p.t.Fatalf("skald did not stop within 1m of SIGTERM\n%s", p.tail())
+		p.T.Fatalf("%s did not stop within 2m of SIGTERM\n%s", p.Name, p.Tail())
 	}
 }
 
-// get fetches path with query parameters and decodes a JSON body into out (if non-nil).
-// It returns the status code and the raw body.
-func (p *proc) get(path string, params url.Values, out any) (int, []byte) {
-	p.t.Helper()
-	u := p.url(path)
+// Get fetches path with query parameters and decodes a JSON body into out (if non-nil and the
+// status is 200). It returns the status code and the raw body.
+func (p *Proc) Get(path string, params url.Values, out any) (int, []byte) {
+	p.T.Helper()
+	u := p.URL(path)
 	if len(params) > 0 {
 		u += "?" + params.Encode()
 	}
 	resp, err := http.Get(u)
 	if err != nil {
-		p.t.Fatal(err)
+		p.T.Fatal(err)
 	}
 	defer resp.Body.Close()
 	body, _ := io.ReadAll(resp.Body)
 	if out != nil && resp.StatusCode == 200 {
 		if err := json.Unmarshal(body, out); err != nil {
-			p.t.Fatalf("GET %s: decode %q: %v", u, body, err)
+			p.T.Fatalf("GET %s: decode %q: %v", u, body, err)
 		}
 	}
 	return resp.StatusCode, body
 }
-
-// post sends body with the given headers and returns the status and response body.
-func post(u string, body []byte, headers map[string]string) (int, string, error) {
-	req, err := http.NewRequest("POST", u, bytes.NewReader(body))
-	if err != nil {
-		return 0, "", err
-	}
-	for k, v := range headers {
-		req.Header.Set(k, v)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return 0, "", err
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(b), nil
-}
-
-func timeFromNs(ns int64) time.Time { return time.Unix(0, ns) }

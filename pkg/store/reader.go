@@ -139,12 +139,38 @@ func (r *Reader) listSegments(ctx context.Context, tenant string, p int64) ([]st
 	if err != nil {
 		return nil, fmt.Errorf("list index segments of period %d: %w", p, err)
 	}
+	r.pruneCacheDir(index.TenantPrefix(p, tenant), keys)
 	if r.cfg.SegmentListTTL > 0 {
 		r.listMu.Lock()
 		r.lists[lk] = segmentList{keys: keys, at: time.Now()}
 		r.listMu.Unlock()
 	}
 	return keys, nil
+}
+
+// pruneCacheDir removes cached segment files under prefix that the bucket no longer lists (the
+// compactor merged or retention deleted them), so the cache directory does not grow forever.
+func (r *Reader) pruneCacheDir(prefix string, live []string) {
+	if r.cfg.CacheDir == "" {
+		return
+	}
+	dir := filepath.Join(r.cfg.CacheDir, filepath.FromSlash(prefix))
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return // nothing cached for this prefix yet
+	}
+	keep := make(map[string]bool, len(live))
+	for _, k := range live {
+		keep[k] = true
+	}
+	for _, e := range ents {
+		if e.IsDir() || keep[prefix+e.Name()] {
+			continue
+		}
+		if err := os.Remove(filepath.Join(dir, e.Name())); err != nil {
+			r.logger.Warn("prune cached index segment", "file", e.Name(), "err", err)
+		}
+	}
 }
 
 // maxListedPeriods is the widest query range, in periods, whose segments are listed period by

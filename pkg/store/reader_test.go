@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"math/rand/v2"
+	"path/filepath"
 	"runtime"
 	"slices"
 	"strings"
@@ -304,6 +306,40 @@ func TestDiskCacheServesSegments(t *testing.T) {
 	r2 := newTestReader(t, noGetBucket{f.bkt}, Config{CacheDir: dir})
 	if names, err := r2.LabelNames(tctx("t1"), base, base+7200*sec); err != nil || len(names) != 2 {
 		t.Fatalf("names from disk cache %v %v", names, err)
+	}
+}
+
+func TestDiskCachePrunesDeletedSegments(t *testing.T) {
+	f := newFixture(t)
+	dir := t.TempDir()
+	r := newTestReader(t, f.bkt, Config{CacheDir: dir})
+	ctx := tctx("t1")
+	if _, err := r.LabelNames(ctx, base, base+7200*sec); err != nil {
+		t.Fatal(err)
+	}
+	segs := listKeys(t, f.bkt, "index/")
+	cached := func() int {
+		n := 0
+		_ = filepath.WalkDir(dir, func(_ string, d fs.DirEntry, _ error) error {
+			if d != nil && !d.IsDir() {
+				n++
+			}
+			return nil
+		})
+		return n
+	}
+	if got := cached(); got != len(segs) {
+		t.Fatalf("%d cached files for %d segments", got, len(segs))
+	}
+	// The compactor replaced a segment: the next query forgets its cached copy.
+	if err := f.bkt.Delete(context.Background(), segs[0]); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.LabelNames(ctx, base, base+7200*sec); err != nil {
+		t.Fatal(err)
+	}
+	if got := cached(); got != len(segs)-1 {
+		t.Fatalf("%d cached files after deleting one of %d segments", got, len(segs))
 	}
 }
 

@@ -4,23 +4,42 @@ const maxInternedKeys = 4096
 
 // keyInterner maps the bytes of a parsed key to its final label name (sanitised, with the
 // "_extracted" suffix when it clashes with a stream label). Lookups with a []byte key do not
-// allocate, so steady-state parsing reuses the names it built for earlier lines.
+// allocate, so steady-state parsing reuses the names it built for earlier lines. Lines of one
+// stream usually repeat their keys in the same order, so the interner first compares with the
+// key seen at the same position of the previous line, which skips hashing.
 type keyInterner struct {
-	m map[string]string
+	m   map[string]internedKey
+	seq []internedKey // keys by position in the previous line
+	pos int
 }
 
+type internedKey struct{ raw, name string }
+
+// reset starts a new line.
+func (k *keyInterner) reset() { k.pos = 0 }
+
 func (k *keyInterner) get(raw []byte, build func() string) string {
-	if s, ok := k.m[string(raw)]; ok {
-		return s
+	pos := k.pos
+	k.pos++
+	if pos < len(k.seq) && k.seq[pos].raw == string(raw) {
+		return k.seq[pos].name
 	}
-	s := build()
-	if k.m == nil {
-		k.m = map[string]string{}
+	e, ok := k.m[string(raw)]
+	if !ok {
+		e = internedKey{raw: string(raw), name: build()}
+		if k.m == nil {
+			k.m = map[string]internedKey{}
+		}
+		if len(k.m) < maxInternedKeys {
+			k.m[e.raw] = e
+		}
 	}
-	if len(k.m) < maxInternedKeys {
-		k.m[string(raw)] = s
+	if pos < len(k.seq) {
+		k.seq[pos] = e
+	} else if pos == len(k.seq) && pos < maxInternedKeys {
+		k.seq = append(k.seq, e)
 	}
-	return s
+	return e.name
 }
 
 // jsonParser is `| json`: every scalar field of the object becomes a label, nested objects
@@ -59,6 +78,7 @@ func (j *jsonParser) forStream() Stage { return &jsonParser{} }
 func (j *jsonParser) Process(_ int64, line []byte, lbs *LabelsBuilder) ([]byte, bool) {
 	j.prefix = j.prefix[:0]
 	j.seen = j.seen[:0]
+	j.keys.reset()
 	i := skipWS(line, 0)
 	if i >= len(line) || line[i] != '{' {
 		lbs.SetErr(ErrJSON)

@@ -179,6 +179,7 @@ func (p *logfmtParser) Process(_ int64, line []byte, lbs *LabelsBuilder) ([]byte
 	}
 	p.sc.reset(line)
 	p.seen = p.seen[:0]
+	p.keys.reset()
 	for {
 		more, ok := p.sc.next()
 		if !more {

@@ -141,6 +141,7 @@ func (u *unpackParser) Process(_ int64, line []byte, lbs *LabelsBuilder) ([]byte
 		return line, true
 	}
 	u.pending = u.pending[:0]
+	u.keys.reset()
 	entry, packed, err := u.unpack(line, i, lbs)
 	if err != nil {
 		lbs.SetErr(ErrJSON)

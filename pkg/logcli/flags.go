@@ -30,6 +30,8 @@ type options struct {
 	labels     bool
 	series     bool
 	labelName  string
+	tail       bool
+	delayFor   int
 	timeout    time.Duration
 	getenv     func(string) string
 	positional []string
@@ -73,7 +75,10 @@ func parseArgs(args []string, stderr io.Writer, getenv func(string) string) (*op
 	fs.BoolVar(&o.stats, "stats", false, "Print the query's statistics to stderr.")
 	fs.BoolVar(&o.labels, "labels", false, "List label names, or the values of the label named by the argument.")
 	fs.BoolVar(&o.series, "series", false, "List the series matching the selector given as argument.")
-	fs.DurationVar(&o.timeout, "timeout", time.Minute, "Timeout of the request; 0 means none.")
+	fs.DurationVar(&o.timeout, "timeout", time.Minute, "Timeout of the request; 0 means none (a --tail runs until interrupted).")
+	fs.BoolVar(&o.tail, "tail", false, "Follow the query live (/loki/api/v1/tail), from --since ago.")
+	fs.BoolVar(&o.tail, "t", false, "Shorthand for --tail.")
+	fs.IntVar(&o.delayFor, "delay-for", 0, "With --tail, delay lines by this many seconds (at most 5) so late ones arrive in order.")
 
 	rest := args
 	for {
@@ -114,6 +119,9 @@ func parseArgs(args []string, stderr io.Writer, getenv func(string) string) (*op
 	}
 	if o.limit < 0 {
 		return nil, errors.New("--limit must not be negative")
+	}
+	if o.tail && (o.labels || o.series || o.instant) {
+		return nil, errors.New("--tail works with a log query only")
 	}
 	if o.batch <= 0 {
 		return nil, errors.New("--batch must be positive")

@@ -29,7 +29,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 	if err != nil {
 		return err
 	}
-	if o.timeout > 0 {
+	if o.timeout > 0 && !o.tail {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, o.timeout)
 		defer cancel()
@@ -40,6 +40,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 		return err
 	}
 	switch {
+	case o.tail:
+		return runTail(ctx, o, start, stdout, stderr)
 	case o.labels:
 		return runLabels(ctx, c, o, start, end, stdout)
 	case o.series:

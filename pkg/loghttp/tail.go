@@ -1,7 +1,10 @@
 package loghttp
 
 import (
+	"encoding/json"
+	"fmt"
 	"io"
+	"strconv"
 	"time"
 
 	"github.com/skaldlogs/skald/pkg/labels"
@@ -44,4 +47,34 @@ func EncodeTailResponse(out io.Writer, streams []Stream, dropped []DroppedEntry)
 	j.byte('}')
 	j.flush()
 	return j.err
+}
+
+// DecodeTailResponse reads one tail frame.
+func DecodeTailResponse(r io.Reader) ([]Stream, []DroppedEntry, error) {
+	var frame struct {
+		Streams json.RawMessage `json:"streams"`
+		Dropped []struct {
+			Labels    map[string]string `json:"labels"`
+			Timestamp string            `json:"timestamp"`
+		} `json:"dropped_entries"`
+	}
+	if err := json.NewDecoder(r).Decode(&frame); err != nil {
+		return nil, nil, fmt.Errorf("decode tail frame: %w", err)
+	}
+	var streams []Stream
+	if len(frame.Streams) > 0 && string(frame.Streams) != "null" {
+		var err error
+		if streams, err = decodeStreams(frame.Streams); err != nil {
+			return nil, nil, fmt.Errorf("decode tail frame: %w", err)
+		}
+	}
+	var dropped []DroppedEntry
+	for _, d := range frame.Dropped {
+		ts, err := strconv.ParseInt(d.Timestamp, 10, 64)
+		if err != nil {
+			return nil, nil, fmt.Errorf("decode tail frame: dropped entry timestamp: %w", err)
+		}
+		dropped = append(dropped, DroppedEntry{Labels: labels.FromMap(d.Labels), Timestamp: ts})
+	}
+	return streams, dropped, nil
 }

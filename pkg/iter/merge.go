@@ -1,9 +1,6 @@
 package iter
 
-import (
-	"container/heap"
-	"errors"
-)
+import "errors"
 
 // entryHead is a sub-iterator with its current entry cached, so heap comparisons make no
 // interface calls.
@@ -14,15 +11,15 @@ type entryHead struct {
 	hash uint64
 }
 
+// entryHeap is a binary heap of sub-iterators by their current entry. Hand-written rather
+// than container/heap: the merge is on every query's hot path, and sifting the advanced root
+// down once is about half the work of Pop plus Push through an interface.
 type entryHeap struct {
 	heads []*entryHead
 	dir   Direction
 }
 
-func (h *entryHeap) Len() int      { return len(h.heads) }
-func (h *entryHeap) Swap(i, j int) { h.heads[i], h.heads[j] = h.heads[j], h.heads[i] }
-func (h *entryHeap) Less(i, j int) bool {
-	a, b := h.heads[i], h.heads[j]
+func (h *entryHeap) less(a, b *entryHead) bool {
 	if a.e.Timestamp != b.e.Timestamp {
 		if h.dir == Backward {
 			return a.e.Timestamp > b.e.Timestamp
@@ -37,12 +34,39 @@ func (h *entryHeap) Less(i, j int) bool {
 	}
 	return a.e.Line < b.e.Line
 }
-func (h *entryHeap) Push(x any) { h.heads = append(h.heads, x.(*entryHead)) }
-func (h *entryHeap) Pop() any {
+
+func (h *entryHeap) down(i int) {
+	n := len(h.heads)
+	for {
+		l := 2*i + 1
+		if l >= n {
+			return
+		}
+		c := l
+		if r := l + 1; r < n && h.less(h.heads[r], h.heads[l]) {
+			c = r
+		}
+		if !h.less(h.heads[c], h.heads[i]) {
+			return
+		}
+		h.heads[i], h.heads[c] = h.heads[c], h.heads[i]
+		i = c
+	}
+}
+
+func (h *entryHeap) init() {
+	for i := len(h.heads)/2 - 1; i >= 0; i-- {
+		h.down(i)
+	}
+}
+
+// removeRoot drops the exhausted root.
+func (h *entryHeap) removeRoot() {
 	n := len(h.heads) - 1
-	x := h.heads[n]
+	h.heads[0] = h.heads[n]
+	h.heads[n] = nil
 	h.heads = h.heads[:n]
-	return x
+	h.down(0)
 }
 
 // NewMergeEntryIterator merges iterators that are each ordered in dir into one ordered in dir,
@@ -58,43 +82,48 @@ type mergeEntryIterator struct {
 	its     []EntryIterator
 	h       entryHeap
 	started bool
-	last    *entryHead // the head whose entry is current; advanced on the next call
-	cur     Entry
-	lbls    string
-	hash    uint64
-	has     bool
-	errs    []error
-	dups    int64
-}
-
-func (m *mergeEntryIterator) advance(h *entryHead) {
-	if h.it.Next() {
-		h.e, h.lbls, h.hash = h.it.At(), h.it.Labels(), h.it.StreamHash()
-		heap.Push(&m.h, h)
-		return
-	}
-	if err := h.it.Err(); err != nil {
-		m.errs = append(m.errs, err)
-	}
+	// advanceRoot: the heap's root holds the current entry; move it on at the next call.
+	advanceRoot bool
+	cur         Entry
+	lbls        string
+	hash        uint64
+	has         bool
+	errs        []error
+	dups        int64
 }
 
 func (m *mergeEntryIterator) Next() bool {
 	if !m.started {
 		m.started = true
 		for _, it := range m.its {
-			m.advance(&entryHead{it: it})
+			if it.Next() {
+				m.h.heads = append(m.h.heads, &entryHead{it: it, e: it.At(), lbls: it.Labels(), hash: it.StreamHash()})
+			} else if err := it.Err(); err != nil {
+				m.errs = append(m.errs, err)
+			}
 		}
+		m.h.init()
 	}
 	for {
-		if m.last != nil {
-			m.advance(m.last)
-			m.last = nil
+		if m.advanceRoot {
+			// The root's entry was returned by the previous call: move its iterator on.
+			root := m.h.heads[0]
+			if root.it.Next() {
+				root.e, root.lbls, root.hash = root.it.At(), root.it.Labels(), root.it.StreamHash()
+				m.h.down(0)
+			} else {
+				if err := root.it.Err(); err != nil {
+					m.errs = append(m.errs, err)
+				}
+				m.h.removeRoot()
+			}
+			m.advanceRoot = false
 		}
-		if m.h.Len() == 0 || len(m.errs) > 0 {
+		if len(m.h.heads) == 0 || len(m.errs) > 0 {
 			return false
 		}
-		top := heap.Pop(&m.h).(*entryHead)
-		m.last = top
+		top := m.h.heads[0]
+		m.advanceRoot = true
 		if m.has && top.e.Timestamp == m.cur.Timestamp && top.lbls == m.lbls && top.hash == m.hash && top.e.Line == m.cur.Line {
 			m.dups++
 			continue
@@ -135,12 +164,12 @@ type sampleHead struct {
 	hash uint64
 }
 
-type sampleHeap []*sampleHead
+// sampleHeap is entryHeap for samples.
+type sampleHeap struct {
+	heads []*sampleHead
+}
 
-func (h sampleHeap) Len() int      { return len(h) }
-func (h sampleHeap) Swap(i, j int) { h[i], h[j] = h[j], h[i] }
-func (h sampleHeap) Less(i, j int) bool {
-	a, b := h[i], h[j]
+func (h *sampleHeap) less(a, b *sampleHead) bool {
 	if a.s.Timestamp != b.s.Timestamp {
 		return a.s.Timestamp < b.s.Timestamp
 	}
@@ -152,13 +181,38 @@ func (h sampleHeap) Less(i, j int) bool {
 	}
 	return a.s.Hash < b.s.Hash
 }
-func (h *sampleHeap) Push(x any) { *h = append(*h, x.(*sampleHead)) }
-func (h *sampleHeap) Pop() any {
-	old := *h
-	n := len(old) - 1
-	x := old[n]
-	*h = old[:n]
-	return x
+
+func (h *sampleHeap) down(i int) {
+	n := len(h.heads)
+	for {
+		l := 2*i + 1
+		if l >= n {
+			return
+		}
+		c := l
+		if r := l + 1; r < n && h.less(h.heads[r], h.heads[l]) {
+			c = r
+		}
+		if !h.less(h.heads[c], h.heads[i]) {
+			return
+		}
+		h.heads[i], h.heads[c] = h.heads[c], h.heads[i]
+		i = c
+	}
+}
+
+func (h *sampleHeap) init() {
+	for i := len(h.heads)/2 - 1; i >= 0; i-- {
+		h.down(i)
+	}
+}
+
+func (h *sampleHeap) removeRoot() {
+	n := len(h.heads) - 1
+	h.heads[0] = h.heads[n]
+	h.heads[n] = nil
+	h.heads = h.heads[:n]
+	h.down(0)
 }
 
 // NewMergeSampleIterator merges sample iterators ordered by timestamp into one ordered by
@@ -171,46 +225,49 @@ func NewMergeSampleIterator(its []SampleIterator) SampleIterator {
 }
 
 type mergeSampleIterator struct {
-	its     []SampleIterator
-	h       sampleHeap
-	started bool
-	last    *sampleHead
-	cur     Sample
-	lbls    string
-	hash    uint64
-	has     bool
-	errs    []error
-	dups    int64
-}
-
-func (m *mergeSampleIterator) advance(h *sampleHead) {
-	if h.it.Next() {
-		h.s, h.lbls, h.hash = h.it.At(), h.it.Labels(), h.it.StreamHash()
-		heap.Push(&m.h, h)
-		return
-	}
-	if err := h.it.Err(); err != nil {
-		m.errs = append(m.errs, err)
-	}
+	its         []SampleIterator
+	h           sampleHeap
+	started     bool
+	advanceRoot bool
+	cur         Sample
+	lbls        string
+	hash        uint64
+	has         bool
+	errs        []error
+	dups        int64
 }
 
 func (m *mergeSampleIterator) Next() bool {
 	if !m.started {
 		m.started = true
 		for _, it := range m.its {
-			m.advance(&sampleHead{it: it})
+			if it.Next() {
+				m.h.heads = append(m.h.heads, &sampleHead{it: it, s: it.At(), lbls: it.Labels(), hash: it.StreamHash()})
+			} else if err := it.Err(); err != nil {
+				m.errs = append(m.errs, err)
+			}
 		}
+		m.h.init()
 	}
 	for {
-		if m.last != nil {
-			m.advance(m.last)
-			m.last = nil
+		if m.advanceRoot {
+			root := m.h.heads[0]
+			if root.it.Next() {
+				root.s, root.lbls, root.hash = root.it.At(), root.it.Labels(), root.it.StreamHash()
+				m.h.down(0)
+			} else {
+				if err := root.it.Err(); err != nil {
+					m.errs = append(m.errs, err)
+				}
+				m.h.removeRoot()
+			}
+			m.advanceRoot = false
 		}
-		if m.h.Len() == 0 || len(m.errs) > 0 {
+		if len(m.h.heads) == 0 || len(m.errs) > 0 {
 			return false
 		}
-		top := heap.Pop(&m.h).(*sampleHead)
-		m.last = top
+		top := m.h.heads[0]
+		m.advanceRoot = true
 		if m.has && top.s.Timestamp == m.cur.Timestamp && top.lbls == m.lbls && top.hash == m.hash && top.s.Hash == m.cur.Hash {
 			m.dups++
 			continue

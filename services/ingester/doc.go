@@ -35,10 +35,13 @@
 // exactly the ones in its flushed chunks (2, 3); every other entry of a batch >= C is applied
 // once (1). Nothing below C is needed (4). Acknowledged pushes are in the WAL, so none is lost.
 //
-// The one window left: a crash after the store write of a flush but before its checkpoint.
-// Replay then re-applies those entries and a later flush stores them again; identical entries
-// of a stream are dropped by the query merges (as for replicas), so queries still return each
-// line once. Checkpointing right after every flush keeps the window to one store round trip.
+// The window between a flush's store write and its checkpoint: replay then re-applies entries
+// already stored. Cuts are deterministic, so the rebuilt chunks are byte-identical and land on
+// the same content-addressed keys: size cuts happen at batch ends, and cuts decided by the clock
+// (idle, max age, /flush, shutdown) are appended to the WAL as marker records and performed when
+// applied, so replay repeats them at the same positions (cut.go). Only when the WAL itself is
+// unavailable does a flush cut without a marker; then a crash in that window can store entries
+// twice, and queries drop identical entries of a stream as they do for replicas.
 //
 // # Read path
 //

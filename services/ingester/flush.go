@@ -21,18 +21,9 @@ func (i *Ingester) flush(ctx context.Context, force bool) error {
 	defer i.flushMu.Unlock()
 	now := time.Now()
 
-	i.applyMu.Lock()
-	for _, id := range i.tenantIDs() {
-		for _, s := range i.tenant(id, false).snapshot() {
-			s.mu.Lock()
-			if len(s.head) > 0 && (force || s.full || now.Sub(s.lastPush) >= i.cfg.ChunkIdlePeriod || now.Sub(s.headCreated) >= i.cfg.MaxChunkAge ||
-				time.Duration(s.headMaxT-s.headMinT) >= i.cfg.MaxChunkAge) {
-				s.cutLocked(i.applied)
-			}
-			s.mu.Unlock()
-		}
+	if !i.cutByMarkers(ctx, now, force) {
+		i.cutDirect(now, force)
 	}
-	i.applyMu.Unlock()
 
 	var errs []error
 	for _, id := range i.tenantIDs() {

@@ -37,8 +37,11 @@ type Ingester struct {
 	logger  *slog.Logger
 	metrics *metrics
 
-	wal   atomic.Pointer[wal.WAL]
-	ready atomic.Bool
+	wal       atomic.Pointer[wal.WAL]
+	walClosed atomic.Bool
+	ready     atomic.Bool
+	// pushMu is held shared by each Push and exclusively by shutdown to wait for them.
+	pushMu sync.RWMutex
 
 	tenantsMu sync.RWMutex
 	tenants   map[string]*tenantState
@@ -138,12 +141,17 @@ loop:
 			reply <- i.flush(ctx, true)
 		}
 	}
+	// Refuse new pushes and wait for those in flight, so the final cut (logged in the WAL)
+	// covers everything acknowledged.
 	i.ready.Store(false)
-	// Closing the WAL waits for acknowledged batches to be applied; pushes after it fail.
-	_ = w.Close()
+	i.pushMu.Lock()
+	i.pushMu.Unlock() //nolint:staticcheck // an empty critical section: waiting is the point
 	fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), i.cfg.FlushOpTimeout)
 	defer cancel()
-	if err := i.flush(fctx, true); err != nil {
+	err = i.flush(fctx, true)
+	i.walClosed.Store(true)
+	_ = w.Close()
+	if err != nil {
 		return fmt.Errorf("final flush: %w", err)
 	}
 	i.logger.Info("ingester stopped after final flush")

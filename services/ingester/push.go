@@ -33,6 +33,8 @@ type accepted struct {
 // stream's newest are refused with Loki's 400 text (InvalidArgument); the others of the same
 // push are stored all the same. An entry identical to its stream's previous one is dropped.
 func (i *Ingester) Push(ctx context.Context, req *logproto.PushRequest) (*logproto.PushResponse, error) {
+	i.pushMu.RLock()
+	defer i.pushMu.RUnlock()
 	w := i.wal.Load()
 	if w == nil || !i.ready.Load() {
 		return nil, status.Error(codes.Unavailable, ErrNotReady.Error())

@@ -45,6 +45,10 @@ func (i *Ingester) replay(ctx context.Context, w *wal.WAL) error {
 		}
 		cur = seq
 		records++
+		if r.Kind == wal.KindMarker {
+			i.applyMarker(r)
+			return nil
+		}
 		t := i.tenant(r.Tenant, true)
 		for _, sa := range r.Streams {
 			lbls, err := labels.Parse(sa.Labels)

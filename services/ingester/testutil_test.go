@@ -9,7 +9,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cespare/xxhash/v2"
 	"github.com/nats-io/nats-server/v2/server"
+	"github.com/nats-io/nats.go"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/skaldlogs/skald/pkg/iter"
@@ -20,14 +22,17 @@ import (
 	"github.com/skaldlogs/skald/proto/logproto"
 )
 
-// memStore is a ChunkStore in memory that can be made to fail.
+// memStore is a ChunkStore in memory that can be made to fail. Like pkg/store, it addresses
+// chunks by content: writing an identical chunk again replaces it.
 type memStore struct {
 	mu     sync.Mutex
 	chunks map[string][]FlushChunk
+	keys   map[string]bool
 	fail   bool
+	writes int
 }
 
-func newMemStore() *memStore { return &memStore{chunks: map[string][]FlushChunk{}} }
+func newMemStore() *memStore { return &memStore{chunks: map[string][]FlushChunk{}, keys: map[string]bool{}} }
 
 func (m *memStore) WriteChunks(_ context.Context, tenant string, cs []FlushChunk) error {
 	m.mu.Lock()
@@ -36,6 +41,16 @@ func (m *memStore) WriteChunks(_ context.Context, tenant string, cs []FlushChunk
 		return errors.New("store down")
 	}
 	for _, c := range cs {
+		h := xxhash.New()
+		for _, e := range c.Entries {
+			fmt.Fprintf(h, "%d\x00%s\x00", e.Timestamp, e.Line)
+		}
+		key := fmt.Sprintf("%s/%s/%d-%d-%x", tenant, c.Labels, c.MinT, c.MaxT, h.Sum64())
+		m.writes++
+		if m.keys[key] {
+			continue
+		}
+		m.keys[key] = true
 		c.Entries = append([]iter.Entry(nil), c.Entries...)
 		m.chunks[tenant] = append(m.chunks[tenant], c)
 	}
@@ -63,6 +78,7 @@ func (m *memStore) lines(tenant string) []string {
 }
 
 type harness struct {
+	nc     *nats.Conn
 	ing    *Ingester
 	cancel context.CancelFunc
 	done   chan error
@@ -78,12 +94,13 @@ func testConfig() Config {
 // start runs an ingester on s and store and waits until it is ready.
 func start(t testing.TB, s *server.Server, store ChunkStore, cfg Config) *harness {
 	t.Helper()
-	ing, err := New(cfg, Deps{NATS: natstest.Connect(t, s), Store: store}, nil, nil)
+	nc := natstest.Connect(t, s)
+	ing, err := New(cfg, Deps{NATS: nc, Store: store}, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	h := &harness{ing: ing, cancel: cancel, done: make(chan error, 1)}
+	h := &harness{nc: nc, ing: ing, cancel: cancel, done: make(chan error, 1)}
 	go func() { h.done <- ing.Run(ctx) }()
 	deadline := time.Now().Add(10 * time.Second)
 	for ing.Ready() != nil {

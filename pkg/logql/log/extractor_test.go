@@ -1,6 +1,7 @@
 package log
 
 import (
+	"strconv"
 	"testing"
 
 	"github.com/skaldlogs/skald/pkg/labels"
@@ -121,10 +122,20 @@ func TestLabelSampleExtractor(t *testing.T) {
 
 func TestLabelsResultCache(t *testing.T) {
 	sp := NewPipeline([]Stage{NewLogfmtParser(false, false)}).ForStream(labels.FromStrings("app", "a"))
-	_, r1, _ := sp.Process(0, []byte("level=info"), nil)
+	_, r0, _ := sp.Process(0, []byte("level=info"), nil) // first sighting: not cached
+	_, r1, _ := sp.Process(0, []byte("level=info"), nil) // second: cached
 	_, r2, _ := sp.Process(0, []byte("level=info"), nil)
-	if r1 != r2 {
-		t.Error("identical label sets were not served from the cache")
+	if r1 != r2 || r0.String() != r1.String() {
+		t.Error("a recurring label set was not served from the cache")
+	}
+	// Label sets that never recur are not cached.
+	lb := sp.(*streamPipeline).lb
+	before := len(lb.cache)
+	for i := 0; i < 1000; i++ {
+		sp.Process(0, []byte("trace="+strconv.Itoa(i)), nil)
+	}
+	if len(lb.cache) != before {
+		t.Errorf("cache grew from %d to %d on unique label sets", before, len(lb.cache))
 	}
 	_, r3, _ := sp.Process(0, []byte("level=warn"), nil)
 	if r3.String() != `{app="a", level="warn"}` || r1.String() != `{app="a", level="info"}` {

@@ -19,16 +19,20 @@ const (
 
 // Values of ErrorLabel, as Loki sets them.
 const (
-	ErrJSON             = "JSONParserErr"
-	ErrLogfmt           = "LogfmtParserErr"
-	ErrSample           = "SampleExtractionErr"
-	ErrLabelFilter      = "LabelFilterErr"
-	ErrTemplateFormat   = "TemplateFormatErr"
-	ErrUnpack           = "UnpackParserErr"
-	ErrRegexpParser     = "RegexpParserErr"
-	ErrPatternParser    = "PatternParserErr"
-	duplicateSuffix     = "_extracted"
-	maxResultCacheItems = 256 // per stream: bounds memory when a query holds many streams
+	ErrJSON           = "JSONParserErr"
+	ErrLogfmt         = "LogfmtParserErr"
+	ErrSample         = "SampleExtractionErr"
+	ErrLabelFilter    = "LabelFilterErr"
+	ErrTemplateFormat = "TemplateFormatErr"
+	ErrUnpack         = "UnpackParserErr"
+	ErrRegexpParser   = "RegexpParserErr"
+	ErrPatternParser  = "PatternParserErr"
+	duplicateSuffix   = "_extracted"
+	// Per stream, so these bound memory when a query holds many streams: results are cached
+	// only for label sets seen at least twice (a direct-mapped table of hashes remembers the
+	// first sighting), so unique-per-line label sets (trace ids) do not fill the cache.
+	maxResultCacheItems = 64
+	seenTableSize       = 256 // power of two
 )
 
 // Category says where a label came from; LabelsResult keeps the three apart.
@@ -62,6 +66,7 @@ type LabelsBuilder struct {
 	strBuf  []byte
 	perm    []int32
 	tmp     labels.Labels
+	seen    *[seenTableSize]uint64
 }
 
 // NewLabelsBuilder returns a builder for a stream with the given (sorted) labels.
@@ -277,6 +282,13 @@ func (b *LabelsBuilder) build(want func(name string) bool) *labelsResult {
 		return r
 	}
 	r := b.newResult(buf, bounds)
+	if b.seen == nil {
+		b.seen = new([seenTableSize]uint64)
+	}
+	if slot := &b.seen[h&(seenTableSize-1)]; *slot != h {
+		*slot = h // first sighting: remember the hash only
+		return r
+	}
 	if len(b.cache) >= maxResultCacheItems {
 		clear(b.cache)
 	}
@@ -444,7 +456,7 @@ func (b *LabelsBuilder) internValue(v []byte) string {
 	if cap(b.arena)-len(b.arena) < len(v) {
 		// Start a new block rather than growing: strings already handed out keep pointing at
 		// the old block, which stays alive while they are referenced.
-		b.arena = make([]byte, 0, max(4096, 2*len(v), cap(b.arena)))
+		b.arena = make([]byte, 0, max(512, 2*len(v), 2*cap(b.arena)))
 	}
 	start := len(b.arena)
 	b.arena = append(b.arena, v...)

@@ -1,6 +1,8 @@
 package log
 
-const maxInternedKeys = 4096
+// maxInternedKeys bounds each parser's per-stream key table (schemas rarely hold more keys; beyond
+// it names are built per line instead).
+const maxInternedKeys = 512
 
 // keyInterner maps the bytes of a parsed key to its final label name (sanitised, with the
 // "_extracted" suffix when it clashes with a stream label). Lookups with a []byte key do not

@@ -32,7 +32,9 @@ type memStore struct {
 	writes int
 }
 
-func newMemStore() *memStore { return &memStore{chunks: map[string][]FlushChunk{}, keys: map[string]bool{}} }
+func newMemStore() *memStore {
+	return &memStore{chunks: map[string][]FlushChunk{}, keys: map[string]bool{}}
+}
 
 func (m *memStore) WriteChunks(_ context.Context, tenant string, cs []FlushChunk) error {
 	m.mu.Lock()

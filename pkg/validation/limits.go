@@ -65,8 +65,46 @@ type Limits struct {
 	MaxCacheFreshnessPerQuery Duration `yaml:"max_cache_freshness_per_query"`
 	VolumeEnabled             bool     `yaml:"volume_enabled"`
 
-	// Retention (enforced by the compactor); 0 keeps everything.
-	RetentionPeriod Duration `yaml:"retention_period"`
+	// Retention and deletion (enforced by the compactor); 0 keeps everything.
+	RetentionPeriod Duration          `yaml:"retention_period"`
+	RetentionStream []RetentionStream `yaml:"retention_stream"`
+	DeletionMode    string            `yaml:"deletion_mode"`
+
+	// More of Loki's limits_config, accepted so that an operator's Loki config loads
+	// unchanged; each is enforced by the component it names once that component uses it.
+	IncrementDuplicateTimestamp    bool         `yaml:"increment_duplicate_timestamp"`
+	LogLevelFields                 StringList   `yaml:"log_level_fields"`
+	ShardStreams                   ShardStreams `yaml:"shard_streams"`
+	TSDBMaxQueryParallelism        int          `yaml:"tsdb_max_query_parallelism"`
+	CardinalityLimit               int          `yaml:"cardinality_limit"`
+	MaxStreamsMatchersPerQuery     int          `yaml:"max_streams_matchers_per_query"`
+	MaxConcurrentTailRequests      int          `yaml:"max_concurrent_tail_requests"`
+	MaxStatsCacheFreshness         Duration     `yaml:"max_stats_cache_freshness"`
+	SplitMetadataQueriesByInterval Duration     `yaml:"split_metadata_queries_by_interval"`
+	QueryReadyIndexNumDays         int          `yaml:"query_ready_index_num_days"`
+	MaxQueryBytesRead              ByteSize     `yaml:"max_query_bytes_read"`
+	MaxQuerierBytesRead            ByteSize     `yaml:"max_querier_bytes_read"`
+	VolumeMaxSeries                int          `yaml:"volume_max_series"`
+	MetricAggregationEnabled       bool         `yaml:"metric_aggregation_enabled"`
+	RulerEvaluationDelay           Duration     `yaml:"ruler_evaluation_delay_duration"`
+	RulerMaxRulesPerRuleGroup      int          `yaml:"ruler_max_rules_per_rule_group"`
+	RulerMaxRuleGroupsPerTenant    int          `yaml:"ruler_max_rule_groups_per_tenant"`
+	RulerRemoteWriteDisabled       bool         `yaml:"ruler_remote_write_disabled"`
+}
+
+// RetentionStream is a per-selector retention period; the highest priority match wins.
+type RetentionStream struct {
+	Selector string   `yaml:"selector"`
+	Priority int      `yaml:"priority"`
+	Period   Duration `yaml:"period"`
+}
+
+// ShardStreams configures automatic stream sharding (splitting a stream whose rate is above
+// DesiredRate by adding __stream_shard__).
+type ShardStreams struct {
+	Enabled        bool     `yaml:"enabled"`
+	LoggingEnabled bool     `yaml:"logging_enabled"`
+	DesiredRate    ByteSize `yaml:"desired_rate"`
 }
 
 // RegisterFlags registers the limits under Loki's flag names and sets the defaults.
@@ -116,6 +154,32 @@ func (l *Limits) RegisterFlags(fs *flag.FlagSet) {
 	fs.Var(&l.MaxCacheFreshnessPerQuery, "frontend.max-cache-freshness", "Results newer than this are not cached.")
 	fs.BoolVar(&l.VolumeEnabled, "limits.volume-enabled", true, "Serve the index/volume endpoints.")
 	fs.Var(&l.RetentionPeriod, "store.retention", "How long logs are kept. 0 keeps them forever.")
+	fs.StringVar(&l.DeletionMode, "compactor.deletion-mode", "filter-and-delete", "Log deletion mode: disabled, filter-only or filter-and-delete.")
+	fs.BoolVar(&l.IncrementDuplicateTimestamp, "validation.increment-duplicate-timestamp", false, "Give an entry with the same timestamp as the previous one of its stream a timestamp 1ns later.")
+	l.LogLevelFields = StringList{"level", "LEVEL", "Level", "severity", "SEVERITY", "Severity", "lvl", "LVL", "Lvl"}
+	fs.Var(&l.LogLevelFields, "validation.log-level-fields", "Comma-separated field names to take a line's level from for detected_level.")
+	l.ShardStreams = ShardStreams{Enabled: true, DesiredRate: 1536 << 10}
+	fs.BoolVar(&l.ShardStreams.Enabled, "shard-streams.enabled", true, "Split streams whose rate is above shard_streams.desired_rate.")
+	fs.Var(&l.ShardStreams.DesiredRate, "shard-streams.desired-rate", "Target rate of one stream shard (e.g. 1536KB), per second.")
+	fs.IntVar(&l.TSDBMaxQueryParallelism, "querier.tsdb-max-query-parallelism", 128, "Maximum subqueries of one sharded query run in parallel.")
+	fs.IntVar(&l.CardinalityLimit, "store.cardinality-limit", 100000, "Maximum series one index query may touch.")
+	fs.IntVar(&l.MaxStreamsMatchersPerQuery, "querier.max-streams-matcher-per-query", 1000, "Maximum stream matchers in one query.")
+	// No flag: the querier section already owns -querier.max-concurrent-tail-requests.
+	l.MaxConcurrentTailRequests = 10
+	l.MaxStatsCacheFreshness = Duration(10 * time.Minute)
+	fs.Var(&l.MaxStatsCacheFreshness, "frontend.max-stats-cache-freshness", "Index stats newer than this are not cached.")
+	l.SplitMetadataQueriesByInterval = Duration(24 * time.Hour)
+	fs.Var(&l.SplitMetadataQueriesByInterval, "querier.split-metadata-queries-by-interval", "Split metadata queries (labels, series) by this interval.")
+	fs.IntVar(&l.QueryReadyIndexNumDays, "store.query-ready-index-num-days", 0, "Days of index to download at start. 0 means none.")
+	fs.Var(&l.MaxQueryBytesRead, "frontend.max-query-bytes-read", "Maximum bytes one query may read. 0 means no limit.")
+	l.MaxQuerierBytesRead = 150 << 30
+	fs.Var(&l.MaxQuerierBytesRead, "frontend.max-querier-bytes-read", "Maximum bytes one querier may read for one subquery. 0 means no limit.")
+	fs.IntVar(&l.VolumeMaxSeries, "limits.volume-max-series", 1000, "Maximum series the volume endpoints return.")
+	fs.BoolVar(&l.MetricAggregationEnabled, "limits.metric-aggregation-enabled", false, "Aggregate metrics from ingested lines (Drilldown reads this setting).")
+	fs.Var(&l.RulerEvaluationDelay, "ruler.evaluation-delay-duration", "How far behind now rules are evaluated.")
+	fs.IntVar(&l.RulerMaxRulesPerRuleGroup, "ruler.max-rules-per-rule-group", 0, "Maximum rules in one rule group. 0 means no limit.")
+	fs.IntVar(&l.RulerMaxRuleGroupsPerTenant, "ruler.max-rule-groups-per-tenant", 0, "Maximum rule groups per tenant. 0 means no limit.")
+	fs.BoolVar(&l.RulerRemoteWriteDisabled, "ruler.remote-write.disabled", false, "Disable remote write of recording rules for the tenant.")
 }
 
 // Defaults returns Loki's default limits.
@@ -133,6 +197,11 @@ func (l *Limits) Validate() error {
 	}
 	if l.IngestionRateMB < 0 || l.IngestionBurstSizeMB < 0 {
 		errs = append(errs, errors.New("ingestion_rate_mb and ingestion_burst_size_mb must not be negative"))
+	}
+	switch l.DeletionMode {
+	case "disabled", "filter-only", "filter-and-delete":
+	default:
+		errs = append(errs, fmt.Errorf("deletion_mode %q: must be disabled, filter-only or filter-and-delete", l.DeletionMode))
 	}
 	if l.MaxLineSize < 0 || l.MaxStructuredMetadataSize < 0 || l.PerStreamRateLimit < 0 || l.PerStreamRateLimitBurst < 0 {
 		errs = append(errs, errors.New("sizes must not be negative"))

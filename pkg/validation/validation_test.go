@@ -355,3 +355,68 @@ func TestRuntimeConfigHandler(t *testing.T) {
 		t.Fatalf("full output does not load back: %v", err)
 	}
 }
+
+// TestLokiLimitsConfigLoads checks that a limits_config as operators write it for Loki loads
+// with unknown keys rejected.
+func TestLokiLimitsConfigLoads(t *testing.T) {
+	const cfg = `
+ingestion_rate_strategy: local
+ingestion_rate_mb: 16
+ingestion_burst_size_mb: 32
+max_line_size: 2097152
+max_line_size_truncate: true
+reject_old_samples: true
+reject_old_samples_max_age: 168h
+creation_grace_period: 10m
+max_global_streams_per_user: 75000
+max_streams_per_user: 0
+per_stream_rate_limit: 100M
+per_stream_rate_limit_burst: 400M
+max_entries_limit_per_query: 100000
+max_query_series: 1000
+max_query_length: 721h
+max_query_parallelism: 64
+tsdb_max_query_parallelism: 256
+split_queries_by_interval: 30m
+query_timeout: 5m
+retention_period: 744h
+retention_stream:
+  - selector: '{namespace="dev"}'
+    priority: 1
+    period: 24h
+deletion_mode: filter-and-delete
+discover_service_name: [service, app]
+discover_log_levels: true
+log_level_fields: [level, severity]
+increment_duplicate_timestamp: true
+allow_structured_metadata: true
+volume_enabled: true
+volume_max_series: 500
+shard_streams:
+  enabled: true
+  desired_rate: 3MB
+cardinality_limit: 200000
+max_streams_matchers_per_query: 100
+max_concurrent_tail_requests: 20
+max_cache_freshness_per_query: 10m
+ruler_remote_write_disabled: false
+metric_aggregation_enabled: true
+`
+	l := Defaults()
+	dec := yaml.NewDecoder(strings.NewReader(cfg))
+	dec.KnownFields(true)
+	if err := dec.Decode(&l); err != nil {
+		t.Fatal(err)
+	}
+	if err := l.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	if l.PerStreamRateLimit != 100<<20 || l.RetentionStream[0].Period.String() != "1d" || l.ShardStreams.DesiredRate != 3<<20 ||
+		l.MaxConcurrentTailRequests != 20 || time.Duration(l.MaxQueryLength) != 721*time.Hour || l.LogLevelFields.String() != "level,severity" {
+		t.Fatalf("%+v", l)
+	}
+	l.DeletionMode = "sometimes"
+	if err := l.Validate(); err == nil {
+		t.Fatal("bad deletion_mode accepted")
+	}
+}

@@ -36,7 +36,7 @@ func FuzzLevelFromLine(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, line string) {
-		if levelFromLine(line) == "" {
+		if levelFromLine(line, testLevelFields) == "" {
 			t.Fatalf("no level for %q", line)
 		}
 	})

@@ -7,6 +7,7 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/skaldlogs/skald/pkg/ring"
+	"github.com/skaldlogs/skald/pkg/validation"
 )
 
 func flagSet() *flag.FlagSet { return flag.NewFlagSet("test", flag.ContinueOnError) }
@@ -14,3 +15,5 @@ func flagSet() *flag.FlagSet { return flag.NewFlagSet("test", flag.ContinueOnErr
 func timestampOf(t time.Time) *timestamppb.Timestamp { return timestamppb.New(t) }
 
 func ringTokenFor(s string) uint32 { return ring.TokenFor(s) }
+
+var testLevelFields = []string(validation.Defaults().LogLevelFields)

@@ -14,12 +14,13 @@ const DetectedLevelField = "detected_level"
 // levelUnknown is the detected level of a line with no recognisable level.
 const levelUnknown = "unknown"
 
-// levelFields are the names a level goes by in labels, structured metadata, JSON and logfmt.
-var levelFields = []string{"level", "LEVEL", "Level", "severity", "SEVERITY", "Severity", "lvl", "LVL", "Lvl", "severity_text"}
+// otlpSeverityField is where OTLP records carry their level (see pkg/loghttp/push).
+const otlpSeverityField = "severity_text"
 
 // addDetectedLevels gives every entry of a stream a detected_level structured metadata field,
-// unless it has one. The fields are allocated in one slab per stream.
-func addDetectedLevels(ls labels.Labels, st *logproto.StreamAdapter) {
+// unless it has one, taking the level from the fields named levelFields (the tenant's
+// log_level_fields). The fields are allocated in one slab per stream.
+func addDetectedLevels(ls labels.Labels, st *logproto.StreamAdapter, levelFields []string) {
 	fromLabels := ""
 	for _, f := range levelFields {
 		if v := ls.Get(f); v != "" {
@@ -33,13 +34,13 @@ func addDetectedLevels(ls labels.Labels, st *logproto.StreamAdapter) {
 		lvl := fromLabels
 		if lvl == "" {
 			var done bool
-			lvl, done = levelFromMetadata(e.StructuredMetadata)
+			lvl, done = levelFromMetadata(e.StructuredMetadata, levelFields)
 			if done {
 				continue // the agent set detected_level itself
 			}
 		}
 		if lvl == "" {
-			lvl = levelFromLine(e.Line)
+			lvl = levelFromLine(e.Line, levelFields)
 		}
 		p := &slab[i]
 		p.Name, p.Value = DetectedLevelField, lvl
@@ -56,11 +57,14 @@ func addDetectedLevels(ls labels.Labels, st *logproto.StreamAdapter) {
 
 // levelFromMetadata returns the level named by structured metadata, and whether the entry
 // already has a detected_level.
-func levelFromMetadata(sm []*logproto.LabelPairAdapter) (string, bool) {
+func levelFromMetadata(sm []*logproto.LabelPairAdapter, levelFields []string) (string, bool) {
 	found := ""
 	for _, p := range sm {
 		if p.Name == DetectedLevelField {
 			return "", true
+		}
+		if found == "" && p.Name == otlpSeverityField && p.Value != "" {
+			found = normalizeLevel(p.Value)
 		}
 		if found == "" {
 			for _, f := range levelFields {
@@ -75,15 +79,15 @@ func levelFromMetadata(sm []*logproto.LabelPairAdapter) (string, bool) {
 }
 
 // levelFromLine reads a level field of a JSON or logfmt line, else looks for a level word.
-func levelFromLine(line string) string {
-	if v := fieldValue(line); v != "" {
+func levelFromLine(line string, levelFields []string) string {
+	if v := fieldValue(line, levelFields); v != "" {
 		return normalizeLevel(v)
 	}
 	return levelWord(line)
 }
 
 // fieldValue finds "level":"x" (JSON) or level=x (logfmt) for any of the level field names.
-func fieldValue(line string) string {
+func fieldValue(line string, levelFields []string) string {
 	json := len(line) > 0 && line[0] == '{'
 	for _, f := range levelFields {
 		if json {

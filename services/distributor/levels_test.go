@@ -11,7 +11,7 @@ import (
 func TestLevelFromLine(t *testing.T) {
 	f := func(line, want string) {
 		t.Helper()
-		if got := levelFromLine(line); got != want {
+		if got := levelFromLine(line, testLevelFields); got != want {
 			t.Fatalf("levelFromLine(%q) = %q, want %q", line, got, want)
 		}
 	}
@@ -37,9 +37,10 @@ func TestAddDetectedLevels(t *testing.T) {
 		{Line: `{"level":"error"}`},
 		{Line: `plain`, StructuredMetadata: []*logproto.LabelPairAdapter{{Name: "severity", Value: "Warning"}}},
 		{Line: `x`, StructuredMetadata: []*logproto.LabelPairAdapter{{Name: DetectedLevelField, Value: "mine"}}},
+		{Line: `error in line`, StructuredMetadata: []*logproto.LabelPairAdapter{{Name: "severity_text", Value: "DEBUG"}}},
 	}}
-	addDetectedLevels(labels.FromStrings("app", "a"), st)
-	want := []string{"error", "warn", "mine"}
+	addDetectedLevels(labels.FromStrings("app", "a"), st, testLevelFields)
+	want := []string{"error", "warn", "mine", "debug"}
 	for i, e := range st.Entries {
 		sm := e.StructuredMetadata
 		if got := sm[len(sm)-1]; got.Name != DetectedLevelField || got.Value != want[i] {
@@ -57,7 +58,7 @@ func TestAddDetectedLevels(t *testing.T) {
 	}
 	// A level label decides for every entry.
 	st = &logproto.StreamAdapter{Entries: []*logproto.EntryAdapter{{Line: `{"level":"error"}`}}}
-	addDetectedLevels(labels.FromStrings("level", "DEBUG"), st)
+	addDetectedLevels(labels.FromStrings("level", "DEBUG"), st, testLevelFields)
 	if v := st.Entries[0].StructuredMetadata[0].Value; v != "debug" {
 		t.Fatalf("level label: %q", v)
 	}

@@ -95,7 +95,7 @@ func (d *Distributor) PushTenant(ctx context.Context, tenantID string, req *logp
 		st.Entries = kept
 		if len(kept) > 0 {
 			if limits.DiscoverLogLevels {
-				addDetectedLevels(ls, st)
+				addDetectedLevels(ls, st, limits.LogLevelFields)
 			}
 			valid = append(valid, st)
 		}

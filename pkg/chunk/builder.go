@@ -13,9 +13,9 @@ const DefaultBlockSize = 256 << 10
 
 // Options configure a Builder. Zero values take the defaults.
 type Options struct {
-	Codec             Codec
-	BlockSize         int // target uncompressed bytes per block (line + metadata bytes)
-	FilterBitsPerGram int // Bloom filter bits per distinct 4-gram of a block
+	Codec             Codec `yaml:"encoding"`
+	BlockSize         int   `yaml:"block_size"`  // target uncompressed bytes per block (line + metadata bytes)
+	FilterBitsPerGram int   `yaml:"filter_bits"` // Bloom filter bits per distinct 4-gram of a block
 }
 
 // DefaultOptions returns the options a zero Options means.

@@ -69,8 +69,19 @@ type LabelsBuilder struct {
 	seen    *[seenTableSize]uint64
 }
 
-// NewLabelsBuilder returns a builder for a stream with the given (sorted) labels.
+// NewLabelsBuilder returns a builder for a stream with the given (sorted) labels. It keeps a
+// copy: callers may reuse the memory behind stream.
 func NewLabelsBuilder(stream labels.Labels) *LabelsBuilder {
+	n := 0
+	for _, l := range stream {
+		n += len(l.Name) + len(l.Value)
+	}
+	mem := make([]byte, 0, n)
+	own := make(labels.Labels, len(stream))
+	for i, l := range stream {
+		own[i] = labels.Label{Name: copyInto(&mem, l.Name), Value: copyInto(&mem, l.Value)}
+	}
+	stream = own
 	b := &LabelsBuilder{base: stream, cache: map[uint64]*labelsResult{}}
 	b.baseResult = newLabelsResult(stream, stream, nil, nil)
 	return b

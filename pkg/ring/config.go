@@ -50,8 +50,12 @@ type Config struct {
 	RaftElectionTimeout  time.Duration `yaml:"raft_election_timeout"`
 	// ApplyTimeout bounds one Raft command or membership RPC attempt.
 	ApplyTimeout time.Duration `yaml:"apply_timeout"`
-	// SnapshotThreshold is how many log entries trigger a snapshot.
-	SnapshotThreshold uint64 `yaml:"snapshot_threshold"`
+	// SnapshotThreshold is how many log entries trigger a snapshot, checked every
+	// SnapshotInterval; TrailingLogs entries stay in the log after one (so a follower that is
+	// a little behind catches up from the log rather than from a snapshot).
+	SnapshotThreshold uint64        `yaml:"snapshot_threshold"`
+	SnapshotInterval  time.Duration `yaml:"snapshot_interval"`
+	TrailingLogs      uint64        `yaml:"trailing_logs"`
 
 	// RaftListener, when set, is used by the Raft transport instead of binding RaftBindAddr
 	// (tests bind port 0 first to learn the address).
@@ -76,6 +80,8 @@ func (c *Config) RegisterFlags(prefix string, fs *flag.FlagSet) {
 	fs.DurationVar(&c.RaftElectionTimeout, prefix+"raft-election-timeout", time.Second, "Raft election timeout.")
 	fs.DurationVar(&c.ApplyTimeout, prefix+"apply-timeout", 5*time.Second, "Timeout of one Raft command or membership call.")
 	fs.Uint64Var(&c.SnapshotThreshold, prefix+"snapshot-threshold", 8192, "Raft log entries between snapshots.")
+	fs.DurationVar(&c.SnapshotInterval, prefix+"snapshot-interval", 2*time.Minute, "How often Raft checks whether to snapshot.")
+	fs.Uint64Var(&c.TrailingLogs, prefix+"trailing-logs", 10240, "Raft log entries kept after a snapshot.")
 }
 
 // Validate checks the configuration and fills derived fields (RaftAdvertiseAddr, Peers).
@@ -130,6 +136,9 @@ func (c *Config) Validate() error {
 	}
 	if c.RaftHeartbeatTimeout <= 0 || c.RaftElectionTimeout <= 0 || c.ApplyTimeout <= 0 {
 		return errors.New("ring: raft timeouts and apply_timeout must be positive")
+	}
+	if c.SnapshotThreshold == 0 || c.SnapshotInterval <= 0 {
+		return errors.New("ring: snapshot_threshold and snapshot_interval must be positive")
 	}
 	if c.RaftElectionTimeout < c.RaftHeartbeatTimeout {
 		return errors.New("ring: raft_election_timeout must be at least raft_heartbeat_timeout")

@@ -204,6 +204,8 @@ func (n *Node) raftConfig() *raft.Config {
 	c.ElectionTimeout = n.cfg.RaftElectionTimeout
 	c.LeaderLeaseTimeout = min(c.LeaderLeaseTimeout, n.cfg.RaftHeartbeatTimeout)
 	c.SnapshotThreshold = n.cfg.SnapshotThreshold
+	c.SnapshotInterval = n.cfg.SnapshotInterval
+	c.TrailingLogs = n.cfg.TrailingLogs
 	// A removed member keeps running so a later Join can add it back (e.g. an operator forgot
 	// a live member); it does not campaign while outside the configuration.
 	c.ShutdownOnRemove = false

@@ -443,3 +443,29 @@ func TestRollingRestart(t *testing.T) {
 		t.Fatalf("voters %v: %v", voters, err)
 	}
 }
+
+// TestWipedVoterRestoresSnapshot: with the log compacted, a wiped voter rejoins from a snapshot
+// installed by the leader (the FSM's Persist and Restore in the real flow).
+func TestWipedVoterRestoresSnapshot(t *testing.T) {
+	t.Parallel()
+	c := ringtest.NewClusterWith(t, 3, ringtest.Options{SnapshotThreshold: 8, SnapshotInterval: 100 * time.Millisecond, TrailingLogs: 2})
+	leader := c.Leader(5 * time.Second)
+	c.Eventually(10*time.Second, "a snapshot on the leader", func() bool {
+		return leader.Node.RaftStats()["last_snapshot_index"] != "0"
+	})
+	var victim *ringtest.Member
+	for _, m := range c.Members {
+		if m != leader {
+			victim = m
+			break
+		}
+	}
+	c.Wipe(victim)
+	if got := victim.Node.RaftStats()["last_snapshot_index"]; got == "0" {
+		t.Fatal("the wiped voter did not receive a snapshot")
+	}
+	c.WaitConverged(10 * time.Second)
+	if got, want := len(victim.Node.State().Members), 3; got != want {
+		t.Fatalf("wiped voter sees %d members", got)
+	}
+}

@@ -27,6 +27,10 @@ type Options struct {
 	HeartbeatPeriod   time.Duration // default 200ms
 	HeartbeatTimeout  time.Duration // default 2s
 	Logger            *slog.Logger  // default: discard
+	// Snapshot settings; defaults 8192 entries checked every 2m, 10240 trailing entries.
+	SnapshotThreshold uint64
+	SnapshotInterval  time.Duration
+	TrailingLogs      uint64
 }
 
 func (o *Options) defaults() {
@@ -44,6 +48,15 @@ func (o *Options) defaults() {
 	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.SnapshotThreshold == 0 {
+		o.SnapshotThreshold = 8192
+	}
+	if o.SnapshotInterval == 0 {
+		o.SnapshotInterval = 2 * time.Minute
+	}
+	if o.TrailingLogs == 0 {
+		o.TrailingLogs = 10240
 	}
 }
 
@@ -134,7 +147,9 @@ func (c *Cluster) Config(m *Member) ring.Config {
 		RaftHeartbeatTimeout: 500 * time.Millisecond,
 		RaftElectionTimeout:  500 * time.Millisecond,
 		ApplyTimeout:         2 * time.Second,
-		SnapshotThreshold:    8192,
+		SnapshotThreshold:    c.opts.SnapshotThreshold,
+		SnapshotInterval:     c.opts.SnapshotInterval,
+		TrailingLogs:         c.opts.TrailingLogs,
 	}
 	if !m.Voter {
 		cfg.Peers = nil

@@ -9,15 +9,99 @@ import (
 	"github.com/skaldlogs/skald/pkg/logql/syntax"
 )
 
-// rangeSeries is one series' samples, in time order.
-type rangeSeries struct {
+// window holds one series' samples inside the current range window, oldest first; samples
+// before head have left the window.
+type window struct {
 	lbls labels.Labels
 	ts   []int64
 	vs   []float64
+	head int
 }
 
-// selectSeries reads the samples of a range aggregation for all steps, grouped by series.
-func (ev *evaluator) selectSeries(e *syntax.RangeAggregationExpr) ([]*rangeSeries, error) {
+func (w *window) evict(lo int64) {
+	for w.head < len(w.ts) && w.ts[w.head] <= lo {
+		w.head++
+	}
+	// Compact once half the buffer is dead, so memory follows the window, not the query.
+	if w.head > 0 && w.head >= len(w.ts)/2 {
+		n := copy(w.ts, w.ts[w.head:])
+		copy(w.vs, w.vs[w.head:])
+		w.ts, w.vs, w.head = w.ts[:n], w.vs[:n], 0
+	}
+}
+
+// rangeReader streams a range aggregation's samples into per-series windows, step by step.
+// The data source returns samples in time order, so each step only reads the samples up to
+// its own end: memory is bounded by one window's samples, not by the query's range.
+type rangeReader struct {
+	it       iter.SampleIterator
+	grouping *syntax.Grouping
+	byLabels map[string]*window // data source labels → window
+	byGroup  map[string]*window // grouped labels key → window (with grouping only)
+	series   []*window          // in order of appearance
+	pending  bool               // it.At() is read but not yet placed
+	done     bool
+}
+
+// advance places every sample with a timestamp <= hi into its window.
+func (r *rangeReader) advance(hi int64) error {
+	for {
+		if !r.pending {
+			if r.done || !r.it.Next() {
+				r.done = true
+				return r.it.Err()
+			}
+			r.pending = true
+		}
+		smp := r.it.At()
+		if smp.Timestamp > hi {
+			return nil
+		}
+		r.pending = false
+		w, err := r.window(r.it.Labels())
+		if err != nil {
+			return err
+		}
+		w.ts = append(w.ts, smp.Timestamp)
+		w.vs = append(w.vs, smp.Value)
+	}
+}
+
+func (r *rangeReader) window(l string) (*window, error) {
+	if w, ok := r.byLabels[l]; ok {
+		return w, nil
+	}
+	ls, err := parseSeriesLabels(l)
+	if err != nil {
+		return nil, err
+	}
+	if ls.Has("__error__") {
+		return nil, newPipelineError(ls)
+	}
+	var w *window
+	if g := r.grouping; g != nil {
+		// max_over_time(...) by (host): the samples of every series of a group form one
+		// series; they arrive in time order, so appending keeps each window sorted.
+		if g.Without {
+			ls = ls.Without(g.Groups...)
+		} else {
+			ls = ls.Keep(g.Groups...)
+		}
+		k := keyOf(ls)
+		if w = r.byGroup[k]; w == nil {
+			w = &window{lbls: ls}
+			r.byGroup[k] = w
+			r.series = append(r.series, w)
+		}
+	} else {
+		w = &window{lbls: ls}
+		r.series = append(r.series, w)
+	}
+	r.byLabels[l] = w
+	return w, nil
+}
+
+func (ev *evaluator) evalRange(e *syntax.RangeAggregationExpr) (value, error) {
 	rng, off := int64(e.Left.Interval), int64(e.Left.Offset)
 	first, last := ev.steps[0], ev.steps[len(ev.steps)-1]
 	it, err := ev.q.SelectSamples(ev.ctx, SelectSampleParams{
@@ -27,23 +111,10 @@ func (ev *evaluator) selectSeries(e *syntax.RangeAggregationExpr) ([]*rangeSerie
 		Shards: ev.shards,
 	})
 	if err != nil {
-		return nil, err
+		return value{}, err
 	}
-	byLabels := map[string]*rangeSeries{}
-	var order []string
-	for it.Next() {
-		l := it.Labels()
-		s, ok := byLabels[l]
-		if !ok {
-			s = &rangeSeries{}
-			byLabels[l] = s
-			order = append(order, l)
-		}
-		smp := it.At()
-		s.ts = append(s.ts, smp.Timestamp)
-		s.vs = append(s.vs, smp.Value)
-	}
-	err = it.Err()
+	r := &rangeReader{it: it, grouping: e.Grouping, byLabels: map[string]*window{}, byGroup: map[string]*window{}}
+	out, err := ev.windows(e, r, rng, off)
 	if dc, ok := it.(iter.DuplicateCounter); ok {
 		ev.dups += dc.Duplicates()
 	}
@@ -51,112 +122,53 @@ func (ev *evaluator) selectSeries(e *syntax.RangeAggregationExpr) ([]*rangeSerie
 		err = cerr
 	}
 	if err != nil {
-		return nil, err
-	}
-	out := make([]*rangeSeries, 0, len(order))
-	for _, l := range order {
-		s := byLabels[l]
-		if s.lbls, err = parseSeriesLabels(l); err != nil {
-			return nil, err
-		}
-		if s.lbls.Has("__error__") {
-			return nil, newPipelineError(s.lbls)
-		}
-		out = append(out, s)
-	}
-	if e.Grouping != nil {
-		out = regroup(out, e.Grouping)
-	}
-	return out, nil
-}
-
-// regroup merges series whose labels become equal under the range aggregation's grouping
-// (max_over_time(...) by (host)): their samples form one series.
-func regroup(in []*rangeSeries, g *syntax.Grouping) []*rangeSeries {
-	byKey := map[string]*rangeSeries{}
-	var out []*rangeSeries
-	for _, s := range in {
-		var ls labels.Labels
-		if g.Without {
-			ls = s.lbls.Without(g.Groups...)
-		} else {
-			ls = s.lbls.Keep(g.Groups...)
-		}
-		k := keyOf(ls)
-		dst, ok := byKey[k]
-		if !ok {
-			dst = &rangeSeries{lbls: ls}
-			byKey[k] = dst
-			out = append(out, dst)
-		}
-		dst.ts = append(dst.ts, s.ts...)
-		dst.vs = append(dst.vs, s.vs...)
-	}
-	for _, s := range out {
-		sort.Stable(byTime{s})
-	}
-	return out
-}
-
-type byTime struct{ s *rangeSeries }
-
-func (b byTime) Len() int           { return len(b.s.ts) }
-func (b byTime) Less(i, j int) bool { return b.s.ts[i] < b.s.ts[j] }
-func (b byTime) Swap(i, j int) {
-	b.s.ts[i], b.s.ts[j] = b.s.ts[j], b.s.ts[i]
-	b.s.vs[i], b.s.vs[j] = b.s.vs[j], b.s.vs[i]
-}
-
-func (ev *evaluator) evalRange(e *syntax.RangeAggregationExpr) (value, error) {
-	series, err := ev.selectSeries(e)
-	if err != nil {
 		return value{}, err
 	}
-	rng, off := int64(e.Left.Interval), int64(e.Left.Offset)
-	out := make([][]promSample, len(ev.steps))
-	if e.Op == syntax.OpAbsentOverTime {
-		absentLbls := absentLabels(e.Left.Left.Mts)
-		for i, t := range ev.steps {
-			lo, hi := t-off-rng, t-off
-			present := false
-			for _, s := range series {
-				a := sort.Search(len(s.ts), func(k int) bool { return s.ts[k] > lo })
-				if a < len(s.ts) && s.ts[a] <= hi {
-					present = true
-					break
-				}
-			}
-			if !present {
-				out[i] = []promSample{{lbls: absentLbls, v: 1}}
-			}
-		}
-		return value{steps: out}, nil
-	}
-	agg := rangeAggregator(e)
-	for _, s := range series {
-		a, b := 0, 0
-		for i, t := range ev.steps {
-			lo, hi := t-off-rng, t-off
-			for a < len(s.ts) && s.ts[a] <= lo {
-				a++
-			}
-			if b < a {
-				b = a
-			}
-			for b < len(s.ts) && s.ts[b] <= hi {
-				b++
-			}
-			if a == b {
-				continue
-			}
-			v, ok := agg(s.ts[a:b], s.vs[a:b], lo, hi)
-			if !ok {
-				continue
-			}
-			out[i] = append(out[i], promSample{lbls: s.lbls, v: v})
-		}
-	}
 	return value{steps: out}, nil
+}
+
+// windows evaluates every step's window (t-off-range, t-off].
+func (ev *evaluator) windows(e *syntax.RangeAggregationExpr, r *rangeReader, rng, off int64) ([][]promSample, error) {
+	out := make([][]promSample, len(ev.steps))
+	var agg rangeAggFunc
+	var absentLbls labels.Labels
+	if e.Op == syntax.OpAbsentOverTime {
+		absentLbls = absentLabels(e.Left.Left.Mts)
+	} else {
+		agg = rangeAggregator(e)
+	}
+	for i, t := range ev.steps {
+		if err := ev.ctx.Err(); err != nil {
+			return nil, err
+		}
+		lo, hi := t-off-rng, t-off
+		if err := r.advance(hi); err != nil {
+			return nil, err
+		}
+		present := false
+		for _, w := range r.series {
+			w.evict(lo)
+			if w.head == len(w.ts) {
+				continue
+			}
+			present = true
+			if agg == nil {
+				break
+			}
+			if v, ok := agg(w.ts[w.head:], w.vs[w.head:], lo, hi); ok {
+				out[i] = append(out[i], promSample{lbls: w.lbls, v: v})
+			}
+		}
+		if agg == nil && !present {
+			out[i] = []promSample{{lbls: absentLbls, v: 1}}
+		}
+	}
+	// Read what is left so that a __error__ series anywhere in the range still fails the
+	// query, as when every sample was read up front.
+	if err := r.advance(math.MaxInt64); err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 // absentLabels are the labels absent_over_time reports: the selector's equality matchers

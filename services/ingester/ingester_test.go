@@ -355,3 +355,32 @@ func TestCrashBetweenStoreWriteAndCheckpoint(t *testing.T) {
 		t.Fatalf("no chunk was rewritten (%d writes, %d chunks): the crash window was not exercised", writes, len(store.keys))
 	}
 }
+
+func TestIdleAndMaxAgeFlush(t *testing.T) {
+	store := newMemStore()
+	cfg := testConfig()
+	cfg.ChunkIdlePeriod = 50 * time.Millisecond
+	cfg.MaxChunkAge = 2 * time.Hour
+	h := start(t, natstest.RunServer(t), store, cfg)
+	base := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC).UnixNano()
+	// A stream whose head spans max_chunk_age is cut at once.
+	if err := push(t, h.ing, "t", `{app="old"}`, entry(base, "first"), entry(base+int64(2*time.Hour), "last")); err != nil {
+		t.Fatal(err)
+	}
+	if err := push(t, h.ing, "t", `{app="idle"}`, entry(base, "x")); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.ing.flush(context.Background(), false); err != nil {
+		t.Fatal(err)
+	}
+	if got := store.lines("t"); !slices.Equal(got, []string{`{app="old"}|first`, `{app="old"}|last`}) {
+		t.Fatalf("after the age flush the store has %q", got)
+	}
+	time.Sleep(60 * time.Millisecond)
+	if err := h.ing.flush(context.Background(), false); err != nil {
+		t.Fatal(err)
+	}
+	if got := store.lines("t"); len(got) != 3 {
+		t.Fatalf("after the idle flush the store has %q", got)
+	}
+}

@@ -43,8 +43,9 @@ type rangeReader struct {
 	done     bool
 }
 
-// advance places every sample with a timestamp <= hi into its window.
-func (r *rangeReader) advance(hi int64) error {
+// advance places every sample with a timestamp in (lo, hi] into its window; older ones are
+// only checked (their series' labels), since no remaining window can hold them.
+func (r *rangeReader) advance(lo, hi int64) error {
 	for {
 		if !r.pending {
 			if r.done || !r.it.Next() {
@@ -61,6 +62,9 @@ func (r *rangeReader) advance(hi int64) error {
 		w, err := r.window(r.it.Labels())
 		if err != nil {
 			return err
+		}
+		if smp.Timestamp <= lo {
+			continue
 		}
 		w.ts = append(w.ts, smp.Timestamp)
 		w.vs = append(w.vs, smp.Value)
@@ -142,7 +146,7 @@ func (ev *evaluator) windows(e *syntax.RangeAggregationExpr, r *rangeReader, rng
 			return nil, err
 		}
 		lo, hi := t-off-rng, t-off
-		if err := r.advance(hi); err != nil {
+		if err := r.advance(lo, hi); err != nil {
 			return nil, err
 		}
 		present := false
@@ -165,7 +169,7 @@ func (ev *evaluator) windows(e *syntax.RangeAggregationExpr, r *rangeReader, rng
 	}
 	// Read what is left so that a __error__ series anywhere in the range still fails the
 	// query, as when every sample was read up front.
-	if err := r.advance(math.MaxInt64); err != nil {
+	if err := r.advance(math.MaxInt64, math.MaxInt64); err != nil {
 		return nil, err
 	}
 	return out, nil

@@ -14,8 +14,10 @@ type countingSamples struct {
 	n, i int64
 }
 
-func (c *countingSamples) Next() bool         { c.i++; return c.i <= c.n }
-func (c *countingSamples) At() iter.Sample    { return iter.Sample{Timestamp: c.i * int64(time.Millisecond), Value: 1} }
+func (c *countingSamples) Next() bool { c.i++; return c.i <= c.n }
+func (c *countingSamples) At() iter.Sample {
+	return iter.Sample{Timestamp: c.i * int64(time.Millisecond), Value: 1}
+}
 func (c *countingSamples) Labels() string     { return `{app="a"}` }
 func (c *countingSamples) StreamHash() uint64 { return 1 }
 func (c *countingSamples) Err() error         { return nil }

@@ -321,3 +321,25 @@ func TestPushLegacyPath(t *testing.T) {
 		t.Fatalf("%q", got)
 	}
 }
+
+func TestIncrementDuplicateTimestamp(t *testing.T) {
+	for _, on := range []bool{false, true} {
+		h := newHarness(t, 1, 1, func(_ *Config, l *validation.Limits) { l.IncrementDuplicateTimestamp = on })
+		ts := ns(testNow)
+		body := jsonPush(`{"stream":{"a":"1"},"values":[["` + ts + `","one"],["` + ts + `","two"],["` + ts + `","three"],["` + ts + `","three"]]}`)
+		if code, msg := h.post(t, body, "application/json", "t1"); code != 204 {
+			t.Fatalf("%d %s", code, msg)
+		}
+		var got []int64
+		for _, e := range h.ingesters[0].got[0].Entries {
+			got = append(got, e.Timestamp.AsTime().UnixNano()-testNow.UnixNano())
+		}
+		want := []int64{0, 0, 0, 0}
+		if on {
+			want = []int64{0, 1, 2, 0} // a repeated line keeps the stamp it was sent with, as in Loki
+		}
+		if fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Fatalf("increment=%v: offsets %v, want %v", on, got, want)
+		}
+	}
+}

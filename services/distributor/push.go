@@ -6,6 +6,9 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"time"
+
+	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/skaldlogs/skald/pkg/validation"
 	"github.com/skaldlogs/skald/proto/logproto"
@@ -81,7 +84,11 @@ func (d *Distributor) PushTenant(ctx context.Context, tenantID string, req *logp
 		st.Hash = info.hash
 
 		kept := st.Entries[:0]
+		var dup dupTracker
 		for _, e := range st.Entries {
+			if limits.IncrementDuplicateTimestamp {
+				dup.bump(e)
+			}
 			if verr := validation.ValidateEntry(limits, now, st.Labels, e); verr != nil {
 				verrs.add(verr.Msg)
 				d.discard.Add(verr.Reason, tenantID, 1, validation.EntrySize(e))
@@ -133,4 +140,25 @@ func (d *Distributor) PushTenant(ctx context.Context, tenantID string, req *logp
 		return e // the valid streams are stored; the client learns which ones were not
 	}
 	return nil
+}
+
+// dupTracker implements increment_duplicate_timestamp within one stream of one push: an entry
+// stamped like the entry before it (as sent, or as bumped) but with a different line moves 1ns
+// after that entry, so that both are kept. A repeated line keeps the timestamp it was sent
+// with, as in Loki.
+type dupTracker struct {
+	n                  int
+	prevSent, prevLast int64
+	prevLine           string
+}
+
+func (d *dupTracker) bump(e *logproto.EntryAdapter) {
+	sent := e.GetTimestamp().AsTime().UnixNano()
+	last := sent
+	if d.n > 0 && e.Line != d.prevLine && (sent == d.prevSent || sent == d.prevLast) {
+		last = d.prevLast + 1
+		e.Timestamp = timestamppb.New(time.Unix(0, last))
+	}
+	d.n++
+	d.prevSent, d.prevLast, d.prevLine = sent, last, e.Line
 }

@@ -11,6 +11,7 @@ import (
 	"runtime"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -510,5 +511,49 @@ func TestNeedleReadsDirectoriesOnly(t *testing.T) {
 		if all[i].Line != es[i].Line || all[i].Timestamp != es[i].Timestamp {
 			t.Fatalf("line %d differs: %q vs %q", i, all[i].Line, es[i].Line)
 		}
+	}
+}
+
+// Queries share the caches and may run concurrently (run with -race).
+func TestConcurrentQueries(t *testing.T) {
+	f := newFixture(t)
+	r := newTestReader(t, f.bkt, Config{CacheBytes: 256 << 10, FetchConcurrency: 3, PrefetchBytes: 32 << 10})
+	queries := []string{`{env="prod"}`, `{app="api"} |= "level=error"`, `{env=~".+"} |= "needle-xyzzy"`, `{app="db"} | logfmt`}
+	want := make([]int, len(queries))
+	for i, q := range queries {
+		es, _, _ := selectLogs(t, r, q, base, base+7200*sec, 0, iter.Forward)
+		want[i] = len(es)
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, 16)
+	for g := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			i := g % len(queries)
+			sel, err := syntax.ParseLogSelector(queries[i], true)
+			if err != nil {
+				errs <- err
+				return
+			}
+			it, err := r.SelectLogs(tctx("t1"), logql.SelectLogParams{Selector: sel, Start: base, End: base + 7200*sec, Direction: iter.Direction(g % 2)})
+			if err != nil {
+				errs <- err
+				return
+			}
+			defer it.Close()
+			n := 0
+			for it.Next() {
+				n++
+			}
+			if it.Err() != nil || n != want[i] {
+				errs <- fmt.Errorf("query %q: %d entries, want %d, err %v", queries[i], n, want[i], it.Err())
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
 	}
 }

@@ -3,9 +3,12 @@ package ring_test
 import (
 	"context"
 	"log/slog"
+	"net"
 	"slices"
 	"testing"
 	"time"
+
+	"google.golang.org/grpc"
 
 	"github.com/skaldlogs/skald/pkg/ring"
 	"github.com/skaldlogs/skald/pkg/ring/ringtest"
@@ -86,4 +89,49 @@ func TestWatcherReconnects(t *testing.T) {
 	c.Eventually(5*time.Second, "forgotten in the watcher's view", func() bool {
 		return !slices.Contains(memberIDs(w.State()), c.Members[0].ID)
 	})
+}
+
+// stuckRing sends one state and then nothing, like a member cut off from its Raft group.
+type stuckRing struct {
+	ringpb.UnimplementedRingServer
+	peerAddr string
+}
+
+func (s *stuckRing) Watch(_ *ringpb.WatchRequest, stream ringpb.Ring_WatchServer) error {
+	st := &ringpb.RingState{Index: 1, FromId: "stuck", Peers: []*ringpb.Peer{{Id: "real", Addr: s.peerAddr}}}
+	if err := stream.Send(st); err != nil {
+		return err
+	}
+	<-stream.Context().Done()
+	return nil
+}
+
+func TestWatcherIdleTimeout(t *testing.T) {
+	t.Parallel()
+	c := ringtest.NewClusterWith(t, 1, ringtest.Options{ReplicationFactor: 1})
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := grpc.NewServer()
+	ringpb.RegisterRingServer(srv, &stuckRing{peerAddr: c.Members[0].Addr})
+	go func() { _ = srv.Serve(lis) }()
+	t.Cleanup(srv.Stop)
+
+	// Only the stuck member is configured; the real one is learned from its state.
+	w, err := ring.NewWatcher(ring.WatcherConfig{Addrs: []string{lis.Addr().String()}, ReplicationFactor: 1, IdleTimeout: 300 * time.Millisecond},
+		slog.New(slog.DiscardHandler), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { _ = w.Run(ctx); close(done) }()
+	t.Cleanup(func() { cancel(); <-done })
+	c.Eventually(5*time.Second, "watcher leaves the stuck member", func() bool {
+		return w.State().FromId == c.Members[0].ID
+	})
+	if _, err := w.Get(1, ring.Write); err != nil {
+		t.Fatal(err)
+	}
 }

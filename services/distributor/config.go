@@ -32,8 +32,9 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	c.AuthEnabled = true
 	c.MaxRecvMsgSize = 100 << 20
 	fs.Var(&c.MaxRecvMsgSize, "distributor.max-recv-msg-size", "Maximum size of a push body as received (e.g. 100MB): 413 above it. 0 means no limit.")
-	c.MaxDecompressedSize = 5000 << 20
-	fs.Var(&c.MaxDecompressedSize, "distributor.max-decompressed-size", "Maximum size of a push body after decompression: 413 above it. 0 means no limit.")
+	// Bounded well below memory: a hostile gzip bomb costs at most this much per request.
+	c.MaxDecompressedSize = 1 << 30
+	fs.Var(&c.MaxDecompressedSize, "distributor.max-decompressed-size", "Maximum size of a push body after decompression (e.g. 1GB): 413 above it. 0 means no limit.")
 	fs.DurationVar(&c.RemoteTimeout, "distributor.remote-timeout", 5*time.Second, "Timeout of one push to one ingester.")
 }
 

@@ -63,10 +63,12 @@ func bindTemplate(t *template.Template, st *templateState) *template.Template {
 
 // lineFormatter is `| line_format "{{.label}}"`.
 type lineFormatter struct {
-	base *template.Template
-	tmpl *template.Template
-	st   *templateState
-	buf  bytes.Buffer
+	base   *template.Template
+	simple simpleTemplate // non-nil when the template is only text and {{.label}}
+	tmpl   *template.Template
+	st     *templateState
+	buf    bytes.Buffer
+	out    []byte
 }
 
 // NewLineFormatter returns `| line_format "tmpl"`: the line becomes the template's output,
@@ -77,16 +79,24 @@ func NewLineFormatter(tmpl string) (Stage, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &lineFormatter{base: t}, nil
+	simple, _ := compileSimple(t)
+	return &lineFormatter{base: t, simple: simple}, nil
 }
 
 func (f *lineFormatter) forStream() Stage {
+	if f.simple != nil {
+		return &lineFormatter{base: f.base, simple: f.simple}
+	}
 	st := &templateState{}
 	st.fields, st.all = templateFields(f.base)
 	return &lineFormatter{base: f.base, tmpl: bindTemplate(f.base, st), st: st}
 }
 
 func (f *lineFormatter) Process(ts int64, line []byte, lbs *LabelsBuilder) ([]byte, bool) {
+	if f.simple != nil {
+		f.out = f.simple.render(f.out[:0], lbs)
+		return f.out, true
+	}
 	if f.tmpl == nil { // used without ForStream (tests): bind lazily
 		*f = *(f.forStream().(*lineFormatter))
 	}

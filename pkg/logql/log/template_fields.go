@@ -83,3 +83,51 @@ func templateFields(t *template.Template) (fields []string, all bool) {
 	}
 	return fields, all
 }
+
+// simpleTemplate is a template made only of text and `{{.label}}` actions, the common
+// line_format shape ("{{.level}} {{.msg}}"). It renders by concatenation, without the
+// reflection of text/template, with the same output: a label's value, or "" when absent.
+type simpleTemplate []simplePart
+
+type simplePart struct {
+	text  string
+	field string // when not "", the part is the value of this label
+}
+
+func compileSimple(t *template.Template) (simpleTemplate, bool) {
+	if len(t.Templates()) != 1 || t.Tree == nil || t.Tree.Root == nil {
+		return nil, false
+	}
+	var out simpleTemplate
+	for _, n := range t.Tree.Root.Nodes {
+		switch x := n.(type) {
+		case *parse.TextNode:
+			out = append(out, simplePart{text: string(x.Text)})
+		case *parse.ActionNode:
+			p := x.Pipe
+			if p == nil || len(p.Decl) != 0 || len(p.Cmds) != 1 || len(p.Cmds[0].Args) != 1 {
+				return nil, false
+			}
+			f, ok := p.Cmds[0].Args[0].(*parse.FieldNode)
+			if !ok || len(f.Ident) != 1 {
+				return nil, false
+			}
+			out = append(out, simplePart{field: f.Ident[0]})
+		default:
+			return nil, false
+		}
+	}
+	return out, true
+}
+
+func (s simpleTemplate) render(dst []byte, lbs *LabelsBuilder) []byte {
+	for _, p := range s {
+		if p.field == "" {
+			dst = append(dst, p.text...)
+			continue
+		}
+		v, _ := lbs.Get(p.field)
+		dst = append(dst, v...)
+	}
+	return dst
+}

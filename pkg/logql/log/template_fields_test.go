@@ -2,7 +2,10 @@ package log
 
 import (
 	"slices"
+	"strings"
 	"testing"
+
+	"github.com/skaldlogs/skald/pkg/labels"
 )
 
 func TestTemplateFields(t *testing.T) {
@@ -37,5 +40,50 @@ func TestLineFormatAllLabels(t *testing.T) {
 	line, _, _ := runOne(t, []Stage{NewLogfmtParser(false, false), lf}, `{app="a"}`, `x=1 y=2`)
 	if line != "app=a x=1 y=2 " {
 		t.Errorf("line %q", line)
+	}
+}
+
+// TestSimpleTemplate checks the concatenation fast path against text/template.
+func TestSimpleTemplate(t *testing.T) {
+	for _, tc := range []struct {
+		tmpl   string
+		simple bool
+	}{
+		{`{{.level}} {{.msg}}`, true},
+		{`plain text`, true},
+		{`{{- .level -}} | {{ .missing }}|{{.app}}`, true},
+		{`{{/* comment */}}{{.level}}`, true},
+		{`{{.level | ToUpper}}`, false},
+		{`{{ $x := .level }}{{$x}}`, false},
+		{`{{ if .level }}x{{ end }}`, false},
+		{`{{ . }}`, false},
+		{`{{ .a.b }}`, false},
+		{`{{ __line__ }}`, false},
+	} {
+		tt, err := compileTemplate("line", tc.tmpl)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, ok := compileSimple(tt)
+		if ok != tc.simple {
+			t.Errorf("%s: simple = %v, want %v", tc.tmpl, ok, tc.simple)
+			continue
+		}
+		if !ok {
+			continue
+		}
+		lb := NewLabelsBuilder(labels.FromStrings("app", "a"))
+		lb.Reset(nil)
+		lb.Set(ParsedCategory, "level", "info")
+		lb.Set(ParsedCategory, "msg", `say "hi" <b>`)
+		var want strings.Builder
+		data := map[string]string{}
+		lb.Range(func(n, v string) bool { data[n] = v; return true })
+		if err := tt.Execute(&want, data); err != nil {
+			t.Fatal(err)
+		}
+		if got := string(s.render(nil, lb)); got != want.String() {
+			t.Errorf("%s: fast path %q, text/template %q", tc.tmpl, got, want.String())
+		}
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/skaldlogs/skald/pkg/labels"
+	"github.com/skaldlogs/skald/pkg/logql/log"
 )
 
 // LogSelector is a stream selector and the stages after it: {app="x"} |= "err" | json.
@@ -28,16 +29,23 @@ func (e *LogSelector) String() string {
 	return b.String()
 }
 
-// RequiredLiterals returns the needles of case-sensitive |= filters that run before any stage
-// that rewrites the line. Every kept line contains each of them as stored.
+// RequiredLiterals returns substrings that every line the pipeline keeps contains as stored:
+// the needles of case-sensitive |= filters and the literal parts of |~ and |> filters (as
+// pkg/logql/log finds them), from the filters that run before any stage that rewrites the
+// line. Storage uses them to skip blocks through their token filters.
 func (e *LogSelector) RequiredLiterals() []string {
 	var out []string
 	for _, s := range e.Stages {
 		switch s := s.(type) {
 		case *LineFilterStage:
-			if s.Op == LineMatchEqual && !s.IP && len(s.Or) == 0 && s.Match != "" {
-				out = append(out, s.Match)
+			if s.Op.Negative() || s.IP || len(s.Or) > 0 {
+				continue
 			}
+			f, err := compileLineFilter(s)
+			if err != nil {
+				continue
+			}
+			out = append(out, log.RequiredLiterals(f)...)
 		case *LineFormatStage, *DecolorizeStage:
 			return out
 		case *ParserStage:

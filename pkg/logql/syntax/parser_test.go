@@ -200,8 +200,21 @@ func TestParseLogSelector(t *testing.T) {
 	if got := len(sel.Matchers()); got != 2 {
 		t.Fatalf("matchers: %d", got)
 	}
-	if got, want := sel.RequiredLiterals(), []string{"needle", "other", "late"}; !reflect.DeepEqual(got, want) {
+	if got, want := sel.RequiredLiterals(), []string{"needle", "x", "other", "late"}; !reflect.DeepEqual(got, want) {
 		t.Fatalf("RequiredLiterals = %q, want %q", got, want)
+	}
+	sel, err = ParseLogSelector(`{app="foo"} |~ "timeout.*db" |> "<_> level=error <_>" !~ "x" |~ "(?i)abc"`, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"timeout", "db", " level=error "} {
+		found := false
+		for _, l := range sel.RequiredLiterals() {
+			found = found || l == want
+		}
+		if !found {
+			t.Errorf("RequiredLiterals = %q, missing %q", sel.RequiredLiterals(), want)
+		}
 	}
 	sel, err = ParseLogSelector(`{app="foo"} |= "a" or "b" |= "c" | line_format "x" |= "d"`, true)
 	if err != nil {

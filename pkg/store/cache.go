@@ -64,6 +64,13 @@ func (c *lru[V]) put(key string, val V, size int64) {
 	}
 }
 
+// stats returns hits, misses and the bytes held.
+func (c *lru[V]) stats() (hits, misses, bytes int64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.hits, c.misses, c.used
+}
+
 // usage returns the bytes held and the entry count.
 func (c *lru[V]) usage() (int64, int) {
 	c.mu.Lock()

@@ -184,6 +184,7 @@ func (r *Reader) loadChunk(ctx context.Context, ref index.ChunkRef, downloaded, 
 	}
 	t0 := time.Now()
 	data, err := readAll(ctx, r.bkt, ref.Key)
+	r.fetched[fetchChunk].Add(int64(len(data)))
 	if err != nil {
 		if objstore.IsNotFound(err) {
 			return nil, fmt.Errorf("chunk %s referenced by the index is missing: %w", ref.Key, err)
@@ -230,12 +231,12 @@ func (r *Reader) loadNeeded(ctx context.Context, ref index.ChunkRef, start, end 
 	dirKey := "dir\x00" + ref.Key
 	dc, ok := r.chunks.get(dirKey)
 	if !ok {
-		head, err := readRange(ctx, r.bkt, ref.Key, 0, 8)
+		head, err := r.readRange(ctx, fetchDirectory, ref.Key, 0, 8)
 		if err != nil {
 			return nil, 0, err
 		}
 		n := dirTailGuess(ref.Size)
-		tail, err := readRange(ctx, r.bkt, ref.Key, ref.Size-n, n)
+		tail, err := r.readRange(ctx, fetchDirectory, ref.Key, ref.Size-n, n)
 		if err != nil {
 			return nil, 0, err
 		}
@@ -243,7 +244,7 @@ func (r *Reader) loadNeeded(ctx context.Context, ref index.ChunkRef, start, end 
 		var short *chunk.ShortTailError
 		if errors.As(err, &short) {
 			// Fetch only the part of the directory the first read missed.
-			more, rerr := readRange(ctx, r.bkt, ref.Key, ref.Size-short.Need, short.Need-int64(len(tail)))
+			more, rerr := r.readRange(ctx, fetchDirectory, ref.Key, ref.Size-short.Need, short.Need-int64(len(tail)))
 			if rerr != nil {
 				return nil, 0, rerr
 			}
@@ -276,7 +277,7 @@ func (r *Reader) loadNeeded(ctx context.Context, ref index.ChunkRef, start, end 
 			j++
 		}
 		off, end := need[i].Offset, need[j-1].Offset+need[j-1].Len
-		data, err := readRange(ctx, r.bkt, ref.Key, off, end-off)
+		data, err := r.readRange(ctx, fetchBlocks, ref.Key, off, end-off)
 		if err != nil {
 			return nil, 0, err
 		}
@@ -289,8 +290,9 @@ func (r *Reader) loadNeeded(ctx context.Context, ref index.ChunkRef, start, end 
 	return c, 0, err
 }
 
-func readRange(ctx context.Context, bkt objstore.Bucket, key string, off, n int64) ([]byte, error) {
-	rc, err := bkt.GetRange(ctx, key, off, n)
+func (r *Reader) readRange(ctx context.Context, kind fetchKind, key string, off, n int64) ([]byte, error) {
+	r.fetched[kind].Add(n)
+	rc, err := r.bkt.GetRange(ctx, key, off, n)
 	if err != nil {
 		return nil, fmt.Errorf("get chunk %s range %d+%d: %w", key, off, n, err)
 	}

@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/skaldlogs/skald/pkg/chunk"
@@ -71,6 +72,8 @@ type Reader struct {
 
 	listMu sync.Mutex
 	lists  map[string]segmentList // key: tenant + "/" + period
+
+	fetched [numFetchKinds]atomic.Int64 // object bytes read, by kind
 }
 
 type segmentList struct {
@@ -209,6 +212,7 @@ func (r *Reader) segment(ctx context.Context, key string) (*index.Reader, error)
 	fromDisk := data != nil
 	if data == nil {
 		b, err := readAll(ctx, r.bkt, key)
+		r.fetched[fetchSegment].Add(int64(len(b)))
 		if err != nil {
 			return nil, fmt.Errorf("get index segment %s: %w", key, err)
 		}
@@ -233,6 +237,7 @@ func (r *Reader) segment(ctx context.Context, key string) (*index.Reader, error)
 
 func (r *Reader) segmentFromBucket(ctx context.Context, key, path string) (*index.Reader, error) {
 	data, err := readAll(ctx, r.bkt, key)
+	r.fetched[fetchSegment].Add(int64(len(data)))
 	if err != nil {
 		return nil, fmt.Errorf("get index segment %s: %w", key, err)
 	}

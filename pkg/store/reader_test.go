@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/skaldlogs/skald/pkg/chunk"
 	"github.com/skaldlogs/skald/pkg/iter"
 	"github.com/skaldlogs/skald/pkg/labels"
@@ -555,5 +556,40 @@ func TestConcurrentQueries(t *testing.T) {
 	close(errs)
 	for err := range errs {
 		t.Error(err)
+	}
+}
+
+func TestMetrics(t *testing.T) {
+	f := newFixture(t)
+	r := newTestReader(t, f.bkt, Config{CacheBytes: 64 << 20})
+	reg := prometheus.NewPedanticRegistry()
+	if err := r.RegisterMetrics(reg); err != nil {
+		t.Fatal(err)
+	}
+	selectLogs(t, r, `{app="web"}`, base, base+7200*sec, 0, iter.Forward)
+	selectLogs(t, r, `{app="web"}`, base, base+7200*sec, 0, iter.Forward)
+	selectLogs(t, r, `{app="db"} |= "needle-xyzzy-42"`, base, base+7200*sec, 0, iter.Forward)
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]float64{}
+	for _, mf := range mfs {
+		for _, m := range mf.GetMetric() {
+			key := mf.GetName()
+			for _, l := range m.GetLabel() {
+				key += "/" + l.GetValue()
+			}
+			got[key] = m.GetCounter().GetValue() + m.GetGauge().GetValue()
+		}
+	}
+	for _, k := range []string{
+		"skald_store_fetched_bytes_total/chunk", "skald_store_fetched_bytes_total/index_segment",
+		"skald_store_cache_hits_total/chunk", "skald_store_cache_misses_total/chunk", "skald_store_cache_bytes/chunk",
+		"skald_store_cache_hits_total/index_segment",
+	} {
+		if got[k] <= 0 {
+			t.Errorf("%s = %v", k, got[k])
+		}
 	}
 }

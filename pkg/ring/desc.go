@@ -142,7 +142,7 @@ func (d *desc) getAllHealthy(op Operation, now time.Time) (ReplicationSet, error
 	if len(d.instances) == 0 {
 		return ReplicationSet{}, ErrEmptyRing
 	}
-	var out []InstanceDesc
+	out := make([]InstanceDesc, 0, len(d.instances))
 	unhealthy := 0
 	for i := range d.instances {
 		in := &d.instances[i]

@@ -154,7 +154,9 @@ type ipLabelFilter struct {
 }
 
 // NewIPLabelFilter returns `| name = ip(pattern)` (op LabelFilterEqual) or `!=`
-// (LabelFilterNotEqual). An absent label never matches.
+// (LabelFilterNotEqual). The value is scanned for addresses as a line is ("10.0.0.1:80"
+// matches 10.0.0.1). An absent label never matches; an entry with an error passes, as with
+// the other non-string filters.
 func NewIPLabelFilter(pattern, name string, op LabelFilterOp) (Stage, error) {
 	if op != LabelFilterEqual && op != LabelFilterNotEqual {
 		return nil, fmt.Errorf("ip label filter: only = and != are supported, got %s", op)
@@ -167,12 +169,15 @@ func NewIPLabelFilter(pattern, name string, op LabelFilterOp) (Stage, error) {
 }
 
 func (f *ipLabelFilter) Process(_ int64, line []byte, lbs *LabelsBuilder) ([]byte, bool) {
+	if lbs.HasErr() {
+		return line, true
+	}
 	v, ok := lbs.Get(f.name)
 	if !ok {
 		return line, false
 	}
-	a, err := netip.ParseAddr(strings.TrimSpace(v))
-	match := err == nil && f.m.matches(a)
+	lf := ipLineFilter{m: f.m}
+	match := lf.Filter(unsafe.Slice(unsafe.StringData(v), len(v)))
 	return line, match != f.negate
 }
 

@@ -54,6 +54,8 @@ func TestLabelFilters(t *testing.T) {
 		{"ip label != range", ip(LabelFilterNotEqual, "addr", "192.168.0.1-192.168.0.9"), `addr=192.168.0.10`, true, `{addr="192.168.0.10"}`},
 		{"ip label v6", ip(LabelFilterEqual, "addr", "2001:db8::/32"), `addr=2001:db8::1`, true, `{addr="2001:db8::1"}`},
 		{"ip label not an ip", ip(LabelFilterEqual, "addr", "10.0.0.1"), `addr=foo`, false, ``},
+		{"ip label with port", ip(LabelFilterEqual, "addr", "10.0.0.1"), `addr=10.0.0.1:8080`, true, `{addr="10.0.0.1:8080"}`},
+		{"ip label missing", ip(LabelFilterNotEqual, "addr", "10.0.0.1"), `x=1`, false, ``},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, got, keep := runOne(t, []Stage{NewLogfmtParser(false, false), tc.filter}, `{}`, tc.line)
@@ -80,6 +82,10 @@ func TestErrorLabelSemantics(t *testing.T) {
 	num := NewNumericLabelFilter(LabelFilterGreaterThan, "status", 500)
 	if _, got, keep := runOne(t, []Stage{NewJSONParser(), num}, `{}`, `not json`); !keep || got == "{}" {
 		t.Errorf("numeric filter on an errored line: keep=%v labels=%s", keep, got)
+	}
+	ipf := mustStage(NewIPLabelFilter("10.0.0.0/8", "addr", LabelFilterEqual))
+	if _, _, keep := runOne(t, []Stage{NewJSONParser(), ipf}, `{}`, `not json`); !keep {
+		t.Error("ip label filter dropped an errored line")
 	}
 	// dropping __error__ clears it
 	drop := NewDropLabels([]LabelMatch{{Name: ErrorLabel}, {Name: ErrorDetailsLabel}})

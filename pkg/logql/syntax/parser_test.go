@@ -285,6 +285,7 @@ func TestUnits(t *testing.T) {
 	b("1GiB", 1<<30)
 	b("10b", 10)
 	b("7B", 7)
+	b("2M", 2000000)
 }
 
 func TestCompileErrors(t *testing.T) {

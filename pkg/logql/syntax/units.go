@@ -99,7 +99,7 @@ func formatDuration(d time.Duration) string {
 var byteUnits = map[string]float64{
 	"b": 1, "": 1,
 	"k": 1e3, "kb": 1e3, "ki": 1 << 10, "kib": 1 << 10,
-	"mb": 1e6, "mi": 1 << 20, "mib": 1 << 20,
+	"m": 1e6, "mb": 1e6, "mi": 1 << 20, "mib": 1 << 20, // "1m" lexes as a duration first
 	"g": 1e9, "gb": 1e9, "gi": 1 << 30, "gib": 1 << 30,
 	"t": 1e12, "tb": 1e12, "ti": 1 << 40, "tib": 1 << 40,
 	"p": 1e15, "pb": 1e15, "pi": 1 << 50, "pib": 1 << 50,

@@ -25,6 +25,7 @@ const (
 	ReasonTooFarBehind            = "too_far_behind"
 	ReasonOutOfOrder              = "out_of_order"
 	ReasonRequestBodyTooLarge     = "request_body_too_large"
+	ReasonBlockedIngestion        = "blocked_ingestion"
 )
 
 // Loki's error texts (format strings).
@@ -45,6 +46,7 @@ const (
 	StructuredMetadataManyMsg  = "stream '%s' has too many structured metadata labels: '%d', limit: '%d'. Please see `limits_config.max_structured_metadata_entries_count` or contact your Loki administrator to increase it."
 	StructuredMetadataDenyMsg  = "stream '%s' includes structured metadata, but this feature is disallowed. Please see `limits_config.structured_metadata` or contact your Loki administrator to enable it."
 	EmptyPushErrorMsg          = "error at least one valid stream is required for ingestion"
+	BlockedIngestionErrorMsg   = "ingestion blocked for user %s until '%s' with status code '%d'"
 )
 
 // Error is a rejected stream or entry: the discard reason, the HTTP status and Loki's text.

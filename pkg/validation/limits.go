@@ -72,6 +72,11 @@ type Limits struct {
 
 	// More of Loki's limits_config, accepted so that an operator's Loki config loads
 	// unchanged; each is enforced by the component it names once that component uses it.
+	// BlockIngestionUntil refuses the tenant's pushes until that time, answering
+	// BlockIngestionStatusCode (260 by default: a 2xx, so agents drop rather than retry).
+	BlockIngestionUntil      Time `yaml:"block_ingestion_until"`
+	BlockIngestionStatusCode int  `yaml:"block_ingestion_status_code"`
+
 	IncrementDuplicateTimestamp    bool         `yaml:"increment_duplicate_timestamp"`
 	LogLevelFields                 StringList   `yaml:"log_level_fields"`
 	ShardStreams                   ShardStreams `yaml:"shard_streams"`
@@ -155,6 +160,8 @@ func (l *Limits) RegisterFlags(fs *flag.FlagSet) {
 	fs.BoolVar(&l.VolumeEnabled, "limits.volume-enabled", true, "Serve the index/volume endpoints.")
 	fs.Var(&l.RetentionPeriod, "store.retention", "How long logs are kept. 0 keeps them forever.")
 	fs.StringVar(&l.DeletionMode, "compactor.deletion-mode", "filter-and-delete", "Log deletion mode: disabled, filter-only or filter-and-delete.")
+	fs.Var(&l.BlockIngestionUntil, "limits.block-ingestion-until", "Refuse the tenant's pushes until this time (RFC3339). Empty: never.")
+	fs.IntVar(&l.BlockIngestionStatusCode, "limits.block-ingestion-status-code", 260, "HTTP status of a push refused by block_ingestion_until.")
 	fs.BoolVar(&l.IncrementDuplicateTimestamp, "validation.increment-duplicate-timestamp", false, "Give an entry with the same timestamp as the previous one of its stream a timestamp 1ns later.")
 	l.LogLevelFields = StringList{"level", "LEVEL", "Level", "severity", "SEVERITY", "Severity", "lvl", "LVL", "Lvl"}
 	fs.Var(&l.LogLevelFields, "validation.log-level-fields", "Comma-separated field names to take a line's level from for detected_level.")

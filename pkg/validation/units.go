@@ -173,3 +173,33 @@ func (l *StringList) Set(s string) error {
 	}
 	return nil
 }
+
+// Time is an instant written in RFC3339; the zero Time is written as an empty string.
+type Time time.Time
+
+func (t Time) String() string {
+	if time.Time(t).IsZero() {
+		return ""
+	}
+	return time.Time(t).Format(time.RFC3339)
+}
+
+// Set implements flag.Value.
+func (t *Time) Set(s string) error {
+	if strings.TrimSpace(s) == "" {
+		*t = Time{}
+		return nil
+	}
+	v, err := time.Parse(time.RFC3339, strings.TrimSpace(s))
+	if err != nil {
+		return fmt.Errorf("parse time %q: want RFC3339, e.g. 2026-11-25T12:00:00Z", s)
+	}
+	*t = Time(v)
+	return nil
+}
+
+// UnmarshalYAML accepts RFC3339.
+func (t *Time) UnmarshalYAML(n *yaml.Node) error { return t.Set(n.Value) }
+
+// MarshalYAML renders RFC3339.
+func (t Time) MarshalYAML() (any, error) { return t.String(), nil }

@@ -420,3 +420,20 @@ metric_aggregation_enabled: true
 		t.Fatal("bad deletion_mode accepted")
 	}
 }
+
+func TestTimeUnit(t *testing.T) {
+	var v Time
+	if err := v.Set("2026-11-25T12:00:00Z"); err != nil || v.String() != "2026-11-25T12:00:00Z" {
+		t.Fatalf("%v %v", v, err)
+	}
+	if err := v.Set(""); err != nil || v.String() != "" {
+		t.Fatalf("empty: %v %v", v, err)
+	}
+	if err := v.Set("tomorrow"); err == nil {
+		t.Fatal("bad time accepted")
+	}
+	l := Defaults()
+	if err := yaml.Unmarshal([]byte("block_ingestion_until: 2026-12-01T00:00:00Z\n"), &l); err != nil || l.BlockIngestionStatusCode != 260 || time.Time(l.BlockIngestionUntil).Day() != 1 {
+		t.Fatalf("%v %+v", err, l.BlockIngestionUntil)
+	}
+}

@@ -343,3 +343,23 @@ func TestIncrementDuplicateTimestamp(t *testing.T) {
 		}
 	}
 }
+
+func TestBlockedIngestion(t *testing.T) {
+	h := newHarness(t, 1, 1, func(_ *Config, l *validation.Limits) {
+		l.BlockIngestionUntil = validation.Time(testNow.Add(time.Hour))
+	})
+	code, body := h.post(t, jsonPush(jsonStream(`{"a":"1"}`, "x")), "application/json", "t1")
+	if code != 260 || body != "ingestion blocked for user t1 until '2026-11-25T13:00:00Z' with status code '260'" || len(h.allLines()) != 0 {
+		t.Fatalf("%d %q", code, body)
+	}
+	if _, err := h.d.Push(tenant.InjectContext(context.Background(), "t1"), &logproto.PushRequest{Streams: []*logproto.StreamAdapter{{Labels: `{a="1"}`}}}); err != nil {
+		t.Fatalf("gRPC push of a blocked tenant must be dropped quietly: %v", err)
+	}
+	if v := testutil.ToFloat64(h.d.discard.Samples(validation.ReasonBlockedIngestion, "t1")); v != 1 {
+		t.Fatalf("discards %v", v)
+	}
+	h.d.deps.Now = func() time.Time { return testNow.Add(2 * time.Hour) }
+	if code, body := h.post(t, jsonPush(`{"stream":{"a":"1"},"values":[["`+ns(testNow.Add(2*time.Hour))+`","x"]]}`), "application/json", "t1"); code != 204 {
+		t.Fatalf("after the block: %d %s", code, body)
+	}
+}

@@ -71,6 +71,9 @@ func (d *Distributor) Push(ctx context.Context, req *logproto.PushRequest) (*log
 	if err := d.PushTenant(ctx, tenantID, req); err != nil {
 		var pe *PushError
 		if errors.As(err, &pe) {
+			if pe.Status < 300 {
+				return &logproto.PushResponse{}, nil // a 2xx refusal (blocked tenant): drop, do not retry
+			}
 			return nil, pe.GRPCStatus().Err()
 		}
 		return nil, err

@@ -56,6 +56,18 @@ func (d *Distributor) PushTenant(ctx context.Context, tenantID string, req *logp
 	}
 	limits := d.deps.Overrides.For(tenantID)
 	now := d.deps.Now()
+	if until := time.Time(limits.BlockIngestionUntil); now.Before(until) {
+		lines, bytes := 0, 0
+		for _, st := range req.Streams {
+			lines += len(st.Entries)
+			for _, e := range st.Entries {
+				bytes += validation.EntrySize(e)
+			}
+		}
+		d.discard.Add(validation.ReasonBlockedIngestion, tenantID, lines, bytes)
+		code := limits.BlockIngestionStatusCode
+		return &PushError{Status: code, Msg: fmt.Sprintf(validation.BlockedIngestionErrorMsg, tenantID, until.Format(time.RFC3339), code)}
+	}
 
 	var (
 		verrs      validationErrors

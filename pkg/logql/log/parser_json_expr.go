@@ -151,6 +151,7 @@ func (p *jsonExprParser) Process(_ int64, line []byte, lbs *LabelsBuilder) ([]by
 		v, typ, found, err := p.lookup(line, start, path)
 		if err != nil {
 			lbs.SetErr(ErrJSON)
+			lbs.SetErrorDetails(err.Error())
 			return line, true
 		}
 		if !found {

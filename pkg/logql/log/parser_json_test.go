@@ -65,6 +65,7 @@ func TestJSONExpressionParser(t *testing.T) {
 		{"two", `{}`, line, []LabelExtractionExpr{{"app", "app"}, {"ns", "namespace"}}, `{app="foo", ns="prod"}`},
 		{"invalid line", `{foo="bar"}`, `invalid json`, []LabelExtractionExpr{{"u", "a.b"}}, `{__error__="JSONParserErr", foo="bar"}`},
 		{"empty line", `{foo="bar"}`, ``, []LabelExtractionExpr{{"u", "a.b"}}, `{foo="bar"}`},
+		{"broken json", `{}`, `{"a":{"b":"x}`, []LabelExtractionExpr{{"u", "a.b"}}, `{__error__="JSONParserErr", __error_details__="Value is string, but can't find closing '\"' symbol"}`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			p := mustStage(NewJSONExpressionParser(tc.exprs))

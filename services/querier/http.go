@@ -19,7 +19,8 @@ import (
 
 // RegisterRoutes mounts Loki's query API on mux: /loki/api/v1/{query, query_range, labels,
 // label/{name}/values, series, format_query, index/stats, index/volume, index/volume_range,
-// tail, status/buildinfo} and the legacy
+// tail, detected_fields, detected_field/{name}/values, detected_labels, status/buildinfo} and
+// the legacy
 // /api/prom/{label, label/{name}/values, series} aliases.
 func (q *Querier) RegisterRoutes(mux *http.ServeMux) {
 	routes := []struct {
@@ -37,6 +38,9 @@ func (q *Querier) RegisterRoutes(mux *http.ServeMux) {
 		{"/loki/api/v1/index/volume", "loki_api_v1_index_volume", q.handleVolume(false)},
 		{"/loki/api/v1/index/volume_range", "loki_api_v1_index_volume_range", q.handleVolume(true)},
 		{"/loki/api/v1/tail", "loki_api_v1_tail", q.handleTail},
+		{"/loki/api/v1/detected_fields", "loki_api_v1_detected_fields", q.handleDetectedFields},
+		{"/loki/api/v1/detected_field/{name}/values", "loki_api_v1_detected_field_values", q.handleDetectedFieldValues},
+		{"/loki/api/v1/detected_labels", "loki_api_v1_detected_labels", q.handleDetectedLabels},
 		{"/api/prom/label", "api_prom_label", q.handleLabels},
 		{"/api/prom/label/{name}/values", "api_prom_label_name_values", q.handleLabels},
 		{"/api/prom/series", "api_prom_series", q.handleSeries},

@@ -2,7 +2,6 @@ package logql
 
 import (
 	"context"
-	"sort"
 
 	"github.com/skaldlogs/skald/pkg/iter"
 	"github.com/skaldlogs/skald/pkg/logql/syntax"
@@ -53,6 +52,7 @@ func (e *Engine) execLog(ctx context.Context, sel *syntax.LogSelector, p Params)
 func readStreams(it iter.EntryIterator, limit uint32, dir iter.Direction, interval int64) (Streams, int64, error) {
 	idx := map[string]int{}
 	var out Streams
+	var keys []string
 	var n int64
 	var last int64
 	first := true
@@ -78,6 +78,7 @@ func readStreams(it iter.EntryIterator, limit uint32, dir iter.Direction, interv
 			i = len(out)
 			idx[l] = i
 			out = append(out, Stream{Labels: ls})
+			keys = append(keys, l)
 		}
 		out[i].Entries = append(out[i].Entries, e)
 		n++
@@ -85,6 +86,6 @@ func readStreams(it iter.EntryIterator, limit uint32, dir iter.Direction, interv
 	if err := it.Err(); err != nil {
 		return nil, 0, err
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Labels.String() < out[j].Labels.String() })
+	sortStreams(out, keys)
 	return out, n, nil
 }

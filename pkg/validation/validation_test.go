@@ -261,9 +261,15 @@ func TestDiscardMetrics(t *testing.T) {
 func TestOverridesReload(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "runtime.yaml")
+	// Replace the file atomically, as config managers (and Kubernetes ConfigMaps) do: a reload
+	// racing an in-place rewrite could read it half written.
 	write := func(s string) {
 		t.Helper()
-		if err := os.WriteFile(path, []byte(s), 0o644); err != nil {
+		tmp := path + ".tmp"
+		if err := os.WriteFile(tmp, []byte(s), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Rename(tmp, path); err != nil {
 			t.Fatal(err)
 		}
 	}

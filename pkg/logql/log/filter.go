@@ -97,6 +97,11 @@ func (trueFilter) Filter([]byte) bool { return true }
 // TrueFilter is the filter that keeps every line.
 var TrueFilter Filterer = trueFilter{}
 
+// existsFilter keeps non-empty lines.
+type existsFilter struct{}
+
+func (existsFilter) Filter(line []byte) bool { return len(line) > 0 }
+
 type containsFilter struct{ lit []byte }
 
 func newContainsFilter(m string) Filterer {

@@ -64,6 +64,10 @@ func simplifyRegexp(r *syntax.Regexp) Filterer {
 		if isDotStar(r) {
 			return TrueFilter
 		}
+	case syntax.OpPlus:
+		if r.Sub[0].Op == syntax.OpAnyChar {
+			return existsFilter{} // `.+` in (?s) mode: any non-empty line
+		}
 	case syntax.OpAlternate:
 		var fs []Filterer
 		for _, s := range r.Sub {

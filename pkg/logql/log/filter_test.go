@@ -44,6 +44,9 @@ func TestLineFilter(t *testing.T) {
 	f(LineMatchRegexp, one("^foo"), "foo bar", true)
 	f(LineMatchRegexp, one("^foo"), "bar foo", false)
 	f(LineMatchRegexp, one(""), "x", true)
+	f(LineMatchRegexp, one(".+"), "x", true)
+	f(LineMatchRegexp, one(".+"), "", false)
+	f(LineMatchRegexp, one("(.+)"), "\n", true)
 	f(LineMatchNotRegexp, one("a.*b"), "xxaxxbxx", false)
 	f(LineMatchNotRegexp, []string{"foo", "ba+r"}, "baaar", false)
 	f(LineMatchNotRegexp, []string{"foo", "ba+r"}, "bzr", true)
@@ -103,7 +106,7 @@ func TestLineFilterErrors(t *testing.T) {
 
 // FuzzRegexpFilter checks the literal fast paths against the regexp engine.
 func FuzzRegexpFilter(f *testing.F) {
-	for _, s := range []string{"foo", ".*foo.*", "foo|bar", "(?i)error", "(?i)ok", "(?i)status", "a.*b", "^foo", "(foo)", "", "(?i)k|s"} {
+	for _, s := range []string{".+", "foo", ".*foo.*", "foo|bar", "(?i)error", "(?i)ok", "(?i)status", "a.*b", "^foo", "(foo)", "", "(?i)k|s"} {
 		f.Add(s, "an ERROR with foo and o\u212a and statu\u017f")
 	}
 	f.Fuzz(func(t *testing.T, re, line string) {

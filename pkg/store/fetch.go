@@ -77,6 +77,8 @@ func (r *Reader) newPrefetcher(ctx context.Context, plan []*seriesPlan, start, e
 		}
 		return cmpInt(a.ref.From, b.ref.From)
 	})
+	// A cancelled query releases its workers even if nobody closes its iterator.
+	context.AfterFunc(ctx, pf.close)
 	for range min(r.cfg.FetchConcurrency, len(pf.jobs)) {
 		go pf.work()
 	}
@@ -131,6 +133,10 @@ func (pf *prefetcher) take(j *fetchJob) (*chunk.Chunk, *chunk.Prepared, error) {
 
 func (pf *prefetcher) close() {
 	pf.mu.Lock()
+	if pf.closed {
+		pf.mu.Unlock()
+		return
+	}
 	pf.closed = true
 	pf.cond.Broadcast()
 	pf.mu.Unlock()

@@ -407,6 +407,14 @@ func TestCloseWithoutReading(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	// A query whose context is cancelled releases its workers without Close.
+	ctx, cancel := context.WithCancel(tctx("t1"))
+	it, err := r.SelectLogs(ctx, logql.SelectLogParams{Selector: sel, Start: base, End: base + 7200*sec})
+	if err != nil {
+		t.Fatal(err)
+	}
+	it.Next()
+	cancel()
 	// Prefetch workers exit once their query is closed.
 	deadline := time.Now().Add(5 * time.Second)
 	for runtime.NumGoroutine() > before+2 {

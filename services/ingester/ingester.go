@@ -214,6 +214,13 @@ func (i *Ingester) tenant(id string, create bool) *tenantState {
 	return t
 }
 
+// lookup returns the stream whose canonical label string is key, or nil.
+func (t *tenantState) lookup(key string) *stream {
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	return t.streams[key]
+}
+
 func (t *tenantState) stream(key string, mk func() *stream) (*stream, bool) {
 	t.mu.RLock()
 	s := t.streams[key]

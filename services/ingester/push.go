@@ -49,6 +49,17 @@ func (i *Ingester) Push(ctx context.Context, req *logproto.PushRequest) (*logpro
 		invalid []string
 	)
 	for _, sa := range req.Streams {
+		// Most agents and the distributor send the canonical form: skip parsing then.
+		if s := t.lookup(sa.Labels); s != nil {
+			acc, msg := i.validate(userID, t, s, sa.Entries)
+			if msg != "" {
+				invalid = append(invalid, msg)
+			}
+			if len(acc.entries) > 0 {
+				accs = append(accs, acc)
+			}
+			continue
+		}
 		lbls, err := labels.Parse(sa.Labels)
 		if err != nil {
 			invalid = append(invalid, fmt.Sprintf("error parsing labels '%s' with error: %s", sa.Labels, err))

@@ -62,35 +62,47 @@ func inShards(shards []logql.Shard, fp uint64) bool {
 // in arrival order). The entries are shared, immutable values.
 func (s *stream) entriesIn(from, through int64) []iter.Entry {
 	s.mu.RLock()
-	var out []iter.Entry
+	var (
+		out     []iter.Entry
+		ordered = true // the pieces follow each other in time: no sort needed
+		lastT   = int64(-1 << 63)
+	)
+	add := func(piece []iter.Entry) {
+		if len(piece) == 0 {
+			return
+		}
+		if piece[0].Timestamp < lastT {
+			ordered = false
+		}
+		lastT = max(lastT, piece[len(piece)-1].Timestamp)
+		out = append(out, piece...)
+	}
 	for _, c := range s.chunks {
 		if c.maxT < from || c.minT >= through {
 			continue
 		}
 		lo := sort.Search(len(c.entries), func(k int) bool { return c.entries[k].Timestamp >= from })
 		hi := sort.Search(len(c.entries), func(k int) bool { return c.entries[k].Timestamp >= through })
-		out = append(out, c.entries[lo:hi]...)
+		add(c.entries[lo:hi])
 	}
-	n := len(out)
 	if len(s.head) > 0 && s.headMaxT >= from && s.headMinT < through {
+		start := len(out)
 		for _, e := range s.head {
 			if e.Timestamp >= from && e.Timestamp < through {
 				out = append(out, e)
 			}
 		}
+		head := out[start:]
+		out = out[:start]
+		if s.headUnsorted {
+			sortEntries(head)
+		}
+		add(head)
 	}
 	s.mu.RUnlock()
-	// Chunks are cut in order but out-of-order writes may overlap them: sort everything.
-	if n != len(out) || len(s.chunks) > 1 {
-		slices.SortStableFunc(out, func(a, b iter.Entry) int {
-			switch {
-			case a.Timestamp < b.Timestamp:
-				return -1
-			case a.Timestamp > b.Timestamp:
-				return 1
-			}
-			return 0
-		})
+	if !ordered {
+		// Out-of-order writes made chunks overlap.
+		sortEntries(out)
 	}
 	return out
 }

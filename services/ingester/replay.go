@@ -51,12 +51,16 @@ func (i *Ingester) replay(ctx context.Context, w *wal.WAL) error {
 		}
 		t := i.tenant(r.Tenant, true)
 		for _, sa := range r.Streams {
-			lbls, err := labels.Parse(sa.Labels)
-			if err != nil {
-				// Only accepted, canonical label sets are written: this is corruption.
-				return fmt.Errorf("record at %d: parse labels %q: %w", seq, sa.Labels, err)
+			// Records carry canonical label strings: parse only a stream's first one.
+			s := t.lookup(sa.Labels)
+			if s == nil {
+				lbls, err := labels.Parse(sa.Labels)
+				if err != nil {
+					// Only accepted, canonical label sets are written: this is corruption.
+					return fmt.Errorf("record at %d: parse labels %q: %w", seq, sa.Labels, err)
+				}
+				s, _ = t.stream(lbls.String(), func() *stream { return newStream(lbls) })
 			}
-			s, _ := t.stream(lbls.String(), func() *stream { return newStream(lbls) })
 			if mark, ok := marks[markKey{r.Tenant, s.fp}]; ok && seq <= mark {
 				continue
 			}

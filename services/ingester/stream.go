@@ -34,6 +34,7 @@ type stream struct {
 	hasLast bool
 
 	head         []iter.Entry
+	headUnsorted bool // an entry arrived older than the one before it
 	headBytes    int
 	headMinT     int64
 	headMaxT     int64
@@ -73,6 +74,9 @@ func (s *stream) apply(seq uint64, entries []iter.Entry, now time.Time, target i
 	}
 	for i := range entries {
 		e := entries[i]
+		if n := len(s.head); n > 0 && e.Timestamp < s.head[n-1].Timestamp {
+			s.headUnsorted = true
+		}
 		if len(s.head) == 0 {
 			s.headFirstSeq = seq
 			s.headCreated = now
@@ -101,16 +105,11 @@ func (s *stream) cutLocked(cutSeq uint64) {
 		return
 	}
 	entries := s.head
-	// Stable: entries with equal timestamps keep their arrival order, as replay rebuilds them.
-	slices.SortStableFunc(entries, func(a, b iter.Entry) int {
-		switch {
-		case a.Timestamp < b.Timestamp:
-			return -1
-		case a.Timestamp > b.Timestamp:
-			return 1
-		}
-		return 0
-	})
+	if s.headUnsorted {
+		// Stable: entries with equal timestamps keep their arrival order, as replay rebuilds
+		// them, so the chunk's bytes do not depend on whether it was replayed.
+		sortEntries(entries)
+	}
 	s.chunks = append(s.chunks, &memChunk{
 		entries:  entries,
 		minT:     s.headMinT,
@@ -119,7 +118,19 @@ func (s *stream) cutLocked(cutSeq uint64) {
 		firstSeq: s.headFirstSeq,
 		cutSeq:   cutSeq,
 	})
-	s.head, s.headBytes, s.full = nil, 0, false
+	s.head, s.headBytes, s.full, s.headUnsorted = nil, 0, false, false
+}
+
+func sortEntries(es []iter.Entry) {
+	slices.SortStableFunc(es, func(a, b iter.Entry) int {
+		switch {
+		case a.Timestamp < b.Timestamp:
+			return -1
+		case a.Timestamp > b.Timestamp:
+			return 1
+		}
+		return 0
+	})
 }
 
 // unflushedFrom returns the first WAL sequence whose entries of this stream are not yet in the

@@ -57,7 +57,7 @@ type lineSampleExtractor struct {
 // bytes_over_time/bytes_rate (BytesExtraction): it runs stages, then yields 1 or the length of
 // the resulting line, labelled per g (nil: all labels).
 func NewLineSampleExtractor(kind LineExtraction, stages []Stage, g *Grouping) SampleExtractor {
-	return &lineSampleExtractor{kind: kind, stages: stages, g: g}
+	return &lineSampleExtractor{kind: kind, stages: mergeLineFilters(stages), g: g}
 }
 
 func (e *lineSampleExtractor) ForStream(stream labels.Labels) StreamSampleExtractor {
@@ -126,7 +126,7 @@ func NewLabelSampleExtractor(stages []Stage, label string, conv Conversion, post
 	if conv < ConvertFloat || conv > ConvertBytes {
 		return nil, fmt.Errorf("unwrap: unknown conversion %d", int(conv))
 	}
-	return &labelSampleExtractor{stages: stages, label: label, conv: conv, post: post, g: g}, nil
+	return &labelSampleExtractor{stages: mergeLineFilters(stages), label: label, conv: conv, post: post, g: g}, nil
 }
 
 func (e *labelSampleExtractor) ForStream(stream labels.Labels) StreamSampleExtractor {

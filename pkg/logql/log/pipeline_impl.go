@@ -1,6 +1,10 @@
 package log
 
-import "github.com/skaldlogs/skald/pkg/labels"
+import (
+	"slices"
+
+	"github.com/skaldlogs/skald/pkg/labels"
+)
 
 // Stage is one step of a pipeline: a filter, a parser, a formatter. Process returns the
 // (possibly rewritten) line and whether the entry is kept. A stage may return a line that
@@ -31,7 +35,51 @@ type pipeline struct {
 
 // NewPipeline returns a pipeline that runs stages in order.
 func NewPipeline(stages []Stage) Pipeline {
-	return &pipeline{stages: stages}
+	return &pipeline{stages: mergeLineFilters(stages)}
+}
+
+// mergeLineFilters joins runs of adjacent line-filter stages into one, ordered cheapest
+// first (substring scans before regexps), as line filters are pure and commute.
+func mergeLineFilters(stages []Stage) []Stage {
+	out := make([]Stage, 0, len(stages))
+	for i := 0; i < len(stages); {
+		fs, ok := stages[i].(filterStage)
+		if !ok {
+			out = append(out, stages[i])
+			i++
+			continue
+		}
+		run := []Filterer{fs.f}
+		j := i + 1
+		for ; j < len(stages); j++ {
+			next, ok := stages[j].(filterStage)
+			if !ok {
+				break
+			}
+			run = append(run, next.f)
+		}
+		slices.SortStableFunc(run, func(a, b Filterer) int { return filterCost(a) - filterCost(b) })
+		out = append(out, filterStage{NewAndFilter(run...)})
+		i = j
+	}
+	return out
+}
+
+// filterCost ranks filters by the work they do per line.
+func filterCost(f Filterer) int {
+	switch g := f.(type) {
+	case trueFilter, existsFilter:
+		return 0
+	case *containsFilter:
+		return 1
+	case *containsAnyFilter, *foldFilter:
+		return 2
+	case *notFilter:
+		return filterCost(g.f)
+	case *regexpFilter:
+		return 5
+	}
+	return 3
 }
 
 // NewNoopPipeline returns a pipeline that keeps every entry unchanged.

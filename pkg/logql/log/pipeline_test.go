@@ -47,3 +47,27 @@ func TestPipelineConcurrentStreams(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+func TestMergeLineFilters(t *testing.T) {
+	re := NewFilterStage(mustFilter(t, LineMatchRegexp, "a.*b"))
+	eq := NewFilterStage(mustFilter(t, LineMatchEqual, "x"))
+	ne := NewFilterStage(mustFilter(t, LineMatchNotEqual, "y"))
+	js := NewJSONParser()
+	got := mergeLineFilters([]Stage{re, eq, js, ne, re})
+	if len(got) != 3 {
+		t.Fatalf("got %d stages, want 3", len(got))
+	}
+	first := got[0].(filterStage).f.(*andFilter)
+	if _, ok := first.fs[0].(*containsFilter); !ok {
+		t.Errorf("substring filter not first: %T", first.fs[0])
+	}
+	for _, tc := range []struct {
+		line string
+		keep bool
+	}{{"axb", true}, {"ab x", true}, {"b x a", false}, {"a x b y", false}, {"x", false}} {
+		_, _, keep := runOne(t, []Stage{re, eq, ne}, `{}`, tc.line)
+		if keep != tc.keep {
+			t.Errorf("%q: keep %v, want %v", tc.line, keep, tc.keep)
+		}
+	}
+}

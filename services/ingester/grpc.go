@@ -51,11 +51,19 @@ func (i *Ingester) Query(req *querierpb.LogQueryRequest, srv grpc.ServerStreamin
 	if req.Direction == querierpb.Direction_BACKWARD {
 		dir = iter.Backward
 	}
-	it, err := i.SelectLogs(srv.Context(), logql.SelectLogParams{Selector: sel, Start: req.Start, End: req.End, Limit: req.Limit, Direction: dir, Shards: shards})
+	it, st, err := i.selectLogs(srv.Context(), logql.SelectLogParams{Selector: sel, Start: req.Start, End: req.End, Limit: req.Limit, Direction: dir, Shards: shards})
 	if err != nil {
 		return grpcError(err)
 	}
-	return grpcError(iter.SendEntries(it, iter.DefaultBatchSize, srv.Send))
+	// The stats ride on the first response (a stats-only one when nothing matched).
+	err = iter.SendEntries(it, iter.DefaultBatchSize, func(r *querierpb.LogQueryResponse) error {
+		r.Stats, st = st, nil
+		return srv.Send(r)
+	})
+	if err == nil && st != nil {
+		err = srv.Send(&querierpb.LogQueryResponse{Stats: st})
+	}
+	return grpcError(err)
 }
 
 // QuerySample implements querierpb.QuerierServer over the data in memory.
@@ -68,11 +76,18 @@ func (i *Ingester) QuerySample(req *querierpb.SampleQueryRequest, srv grpc.Serve
 	if err != nil {
 		return status.Error(codes.InvalidArgument, err.Error())
 	}
-	it, err := i.SelectSamples(srv.Context(), logql.SelectSampleParams{Expr: expr, Start: req.Start, End: req.End, Shards: shards})
+	it, st, err := i.selectSamples(srv.Context(), logql.SelectSampleParams{Expr: expr, Start: req.Start, End: req.End, Shards: shards})
 	if err != nil {
 		return grpcError(err)
 	}
-	return grpcError(iter.SendSamples(it, iter.DefaultBatchSize, srv.Send))
+	err = iter.SendSamples(it, iter.DefaultBatchSize, func(r *querierpb.SampleQueryResponse) error {
+		r.Stats, st = st, nil
+		return srv.Send(r)
+	})
+	if err == nil && st != nil {
+		err = srv.Send(&querierpb.SampleQueryResponse{Stats: st})
+	}
+	return grpcError(err)
 }
 
 // Label returns label names, or the values of one label, of the streams in memory with data in

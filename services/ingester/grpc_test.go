@@ -50,7 +50,11 @@ func TestGRPC(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var lines []string
+	var (
+		lines     []string
+		headLines int64
+		post      int64
+	)
 	for {
 		resp, err := qs.Recv()
 		if errors.Is(err, io.EOF) {
@@ -59,11 +63,16 @@ func TestGRPC(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		headLines += resp.GetStats().GetHeadChunkLines()
+		post += resp.GetStats().GetPostFilterLines()
 		for _, s := range resp.Streams {
 			for _, e := range s.Entries {
 				lines = append(lines, e.Line)
 			}
 		}
+	}
+	if headLines != 3 || post != 2 {
+		t.Fatalf("stats: %d lines scanned, %d kept; want 3, 2", headLines, post)
 	}
 	if len(lines) != 2 || lines[0] != "z err" || lines[1] != "x err" {
 		t.Fatalf("query lines %q", lines)

@@ -14,6 +14,7 @@ import (
 	"github.com/skaldlogs/skald/pkg/labels"
 	"github.com/skaldlogs/skald/pkg/logql"
 	"github.com/skaldlogs/skald/pkg/tenant"
+	"github.com/skaldlogs/skald/proto/querierpb"
 )
 
 var _ logql.Querier = (*Ingester)(nil)
@@ -110,13 +111,30 @@ func (s *stream) entriesIn(from, through int64) []iter.Entry {
 // SelectLogs implements logql.Querier over the data in memory (head, unflushed and retained
 // chunks) of the tenant in ctx.
 func (i *Ingester) SelectLogs(ctx context.Context, p logql.SelectLogParams) (iter.EntryIterator, error) {
+	it, _, err := i.selectLogs(ctx, p)
+	return it, err
+}
+
+// scanStats counts what a query read from memory, for Loki's stats.ingester.
+type scanStats querierpb.QueryStats
+
+func (st *scanStats) add(e *iter.Entry) {
+	st.HeadChunkLines++
+	st.HeadChunkBytes += int64(len(e.Line))
+	for _, l := range e.StructuredMetadata {
+		st.StructuredMetadataBytes += int64(len(l.Name) + len(l.Value))
+	}
+}
+
+func (i *Ingester) selectLogs(ctx context.Context, p logql.SelectLogParams) (iter.EntryIterator, *querierpb.QueryStats, error) {
+	st := &scanStats{}
 	streams, err := i.matching(ctx, p.Selector.Matchers(), p.Shards)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	pipeline, err := p.Selector.Pipeline()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	var out []iter.StreamEntries
 	for _, s := range streams {
@@ -129,17 +147,19 @@ func (i *Ingester) SelectLogs(ctx context.Context, p logql.SelectLogParams) (ite
 		kept := 0
 		for k := range entries {
 			if err := ctx.Err(); err != nil {
-				return nil, err
+				return nil, nil, err
 			}
 			idx := k
 			if p.Direction == iter.Backward {
 				idx = len(entries) - 1 - k
 			}
 			e := entries[idx]
+			st.add(&e)
 			line, lr, keep := sp.Process(e.Timestamp, []byte(e.Line), e.StructuredMetadata)
 			if !keep {
 				continue
 			}
+			st.PostFilterLines++
 			ls := lr.String()
 			j, ok := byLabels[ls]
 			if !ok {
@@ -163,19 +183,25 @@ func (i *Ingester) SelectLogs(ctx context.Context, p logql.SelectLogParams) (ite
 	if p.Limit > 0 {
 		it = &limitEntries{EntryIterator: it, left: int(p.Limit)}
 	}
-	return it, nil
+	return it, (*querierpb.QueryStats)(st), nil
 }
 
 // SelectSamples implements logql.Querier: the samples the expression's extractor yields for
 // the tenant's entries in memory.
 func (i *Ingester) SelectSamples(ctx context.Context, p logql.SelectSampleParams) (iter.SampleIterator, error) {
+	it, _, err := i.selectSamples(ctx, p)
+	return it, err
+}
+
+func (i *Ingester) selectSamples(ctx context.Context, p logql.SelectSampleParams) (iter.SampleIterator, *querierpb.QueryStats, error) {
+	st := &scanStats{}
 	streams, err := i.matching(ctx, p.Expr.Selector().Matchers(), p.Shards)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	ext, err := p.Expr.Extractor()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	var out []iter.SeriesSamples
 	for _, s := range streams {
@@ -187,12 +213,14 @@ func (i *Ingester) SelectSamples(ctx context.Context, p logql.SelectSampleParams
 		bySeries := map[string]int{}
 		for _, e := range entries {
 			if err := ctx.Err(); err != nil {
-				return nil, err
+				return nil, nil, err
 			}
+			st.add(&e)
 			v, lr, ok := se.Process(e.Timestamp, []byte(e.Line), e.StructuredMetadata)
 			if !ok {
 				continue
 			}
+			st.PostFilterLines++
 			ls := lr.String()
 			j, found := bySeries[ls]
 			if !found {
@@ -204,7 +232,7 @@ func (i *Ingester) SelectSamples(ctx context.Context, p logql.SelectSampleParams
 			out[j].Samples = append(out[j].Samples, iter.Sample{Timestamp: e.Timestamp, Value: v, Hash: xxhash.Sum64String(e.Line)})
 		}
 	}
-	return iter.NewMultiSeriesIterator(out), nil
+	return iter.NewMultiSeriesIterator(out), (*querierpb.QueryStats)(st), nil
 }
 
 type limitEntries struct {

@@ -1,6 +1,7 @@
 package logql
 
 import (
+	"fmt"
 	"math"
 	"sort"
 
@@ -41,6 +42,7 @@ type rangeReader struct {
 	series   []*window          // in order of appearance
 	pending  bool               // it.At() is read but not yet placed
 	done     bool
+	last     int64 // timestamp of the last sample read
 }
 
 // advance places every sample with a timestamp in (lo, hi] into its window; older ones are
@@ -58,6 +60,12 @@ func (r *rangeReader) advance(lo, hi int64) error {
 		if smp.Timestamp > hi {
 			return nil
 		}
+		if smp.Timestamp < r.last {
+			// Windows are filled in one pass, so a source that breaks the contract's time
+			// order would silently lose samples: fail loudly instead.
+			return fmt.Errorf("read samples: data source returned %d after %d, out of time order", smp.Timestamp, r.last)
+		}
+		r.last = smp.Timestamp
 		r.pending = false
 		w, err := r.window(r.it.Labels())
 		if err != nil {

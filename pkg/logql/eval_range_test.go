@@ -50,3 +50,18 @@ func TestRangeWindowMemoryIsBounded(t *testing.T) {
 		t.Fatalf("window buffer grew to %d samples", c)
 	}
 }
+
+type unorderedSamples struct{ countingSamples }
+
+func (u *unorderedSamples) At() iter.Sample {
+	return iter.Sample{Timestamp: (u.n - u.i) * int64(time.Millisecond), Value: 1}
+}
+
+func TestRangeRejectsUnorderedSource(t *testing.T) {
+	e, _ := syntax.ParseSampleExpr(`count_over_time({app="a"}[1s])`)
+	ev := &evaluator{ctx: context.Background(), steps: []int64{int64(time.Second)}}
+	r := &rangeReader{it: &unorderedSamples{countingSamples{n: 10}}, byLabels: map[string]*window{}, byGroup: map[string]*window{}}
+	if _, err := ev.windows(e.(*syntax.RangeAggregationExpr), r, int64(time.Second), 0); err == nil {
+		t.Fatal("out-of-order samples accepted")
+	}
+}

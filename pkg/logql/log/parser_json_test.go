@@ -1,6 +1,9 @@
 package log
 
-import "testing"
+import (
+	"encoding/json"
+	"testing"
+)
 
 func TestJSONParser(t *testing.T) {
 	for _, tc := range []struct {
@@ -100,11 +103,20 @@ func FuzzJSONParser(f *testing.F) {
 		f.Fatal(err)
 	}
 	p := NewPipeline([]Stage{NewJSONParser(), exprParser, NewUnpackParser()})
+	jp := NewPipeline([]Stage{NewJSONParser()})
 	f.Fuzz(func(t *testing.T, s string) {
 		sp := p.ForStream(nil)
 		_, res, _ := sp.Process(0, []byte(s), nil)
 		if res != nil {
 			_ = res.String()
+		}
+		// Every valid JSON object parses without error.
+		var obj map[string]any
+		if json.Valid([]byte(s)) && json.Unmarshal([]byte(s), &obj) == nil && obj != nil {
+			_, res, _ := jp.ForStream(nil).Process(0, []byte(s), nil)
+			if e := res.Labels().Get(ErrorDetailsLabel); e != "" {
+				t.Fatalf("valid JSON %q: %s", s, e)
+			}
 		}
 	})
 }

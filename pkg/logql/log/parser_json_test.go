@@ -13,6 +13,7 @@ func TestJSONParser(t *testing.T) {
 		{"nested", `{}`, `{"app":"foo","pod":{"uuid":"u1","deployment":{"ref":"r"}}}`, `{app="foo", pod_deployment_ref="r", pod_uuid="u1"}`},
 		{"numbers and bools", `{}`, `{"counter":1, "price": {"_net_":5.56909}, "ok":true, "f": false}`, `{counter="1", f="false", ok="true", price__net_="5.56909"}`},
 		{"escapes", `{}`, `{"foo":"foo\\\"bar","nl":"a\nb","u":"\u00e9\ud83d\ude00"}`, "{foo=\"foo\\\\\\\"bar\", nl=\"a\\nb\", u=\"é😀\"}"},
+		{"brackets inside strings of skipped arrays", `{}`, `{"a":["]}\"","{"],"b":{"c":[{"d":"}"}]},"e":1}`, `{e="1"}`},
 		{"arrays and nulls skipped", `{}`, `{"counter":1, "price": {"net_":["10","20"]}, "n": null}`, `{counter="1"}`},
 		{"bad key replaced", `{}`, `{"cou-nter":1, "a.b":2, "ÜFT8":3}`, `{_FT8="3", a_b="2", cou_nter="1"}`},
 		{"leading digit", `{}`, `{"1st":"x"}`, `{_1st="x"}`},

@@ -50,6 +50,11 @@ type prefetcher struct {
 	next     int
 	inflight int64
 	closed   bool
+	// urgent jobs are needed before the query can return anything (the first chunk of every
+	// stream, which a merge reads up front): workers fetch them first, whatever the budget, so
+	// a query over many streams does not fetch them one by one in the consumer.
+	urgent     []*fetchJob
+	urgentNext int
 
 	downloaded   atomic.Int64
 	downloadNs   atomic.Int64
@@ -85,11 +90,35 @@ func (r *Reader) newPrefetcher(ctx context.Context, plan []*seriesPlan, start, e
 	return pf, byKey
 }
 
+// markUrgent queues jobs for the workers ahead of the speculative ones.
+func (pf *prefetcher) markUrgent(js ...*fetchJob) {
+	pf.mu.Lock()
+	pf.urgent = append(pf.urgent, js...)
+	pf.cond.Broadcast()
+	pf.mu.Unlock()
+}
+
 func (pf *prefetcher) work() {
 	for {
 		pf.mu.Lock()
-		for !pf.closed && pf.next < len(pf.jobs) && pf.inflight > 0 && pf.inflight+pf.jobs[pf.next].ref.Size > pf.r.cfg.PrefetchBytes {
+		for !pf.closed && pf.urgentNext < len(pf.urgent) {
+			j := pf.urgent[pf.urgentNext]
+			pf.urgentNext++
+			if !j.state.CompareAndSwap(0, 1) {
+				continue
+			}
+			j.budget = j.ref.Size
+			pf.inflight += j.budget
+			pf.mu.Unlock()
+			pf.run(j)
+			pf.mu.Lock()
+		}
+		for !pf.closed && pf.urgentNext >= len(pf.urgent) && pf.next < len(pf.jobs) && pf.inflight > 0 && pf.inflight+pf.jobs[pf.next].ref.Size > pf.r.cfg.PrefetchBytes {
 			pf.cond.Wait()
+		}
+		if !pf.closed && pf.urgentNext < len(pf.urgent) {
+			pf.mu.Unlock()
+			continue
 		}
 		if pf.closed || pf.next >= len(pf.jobs) {
 			pf.mu.Unlock()

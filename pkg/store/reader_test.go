@@ -390,6 +390,15 @@ func TestLimitFetchesLittle(t *testing.T) {
 	if st.TotalChunksRef != 12 || st.TotalChunksDownloaded > 3 {
 		t.Fatalf("stats %+v", st)
 	}
+	// The replicated stream's chunks (cut every 600 and every 700 lines) overlap in two runs,
+	// split where both cut at line 4200: a backward limit reads only the later run.
+	es, _, st = selectLogs(t, r, `{app="api"}`, base, base+7200*sec, 10, iter.Backward)
+	if len(es) != 10 || es[0].Timestamp != base+7199*sec || es[1].Timestamp != base+7198*sec {
+		t.Fatalf("replicated: %d entries", len(es))
+	}
+	if st.TotalChunksRef != 23 || st.TotalChunksDownloaded > 11 || st.TotalDuplicates == 0 {
+		t.Fatalf("replicated stats %+v", st)
+	}
 }
 
 func TestCloseWithoutReading(t *testing.T) {

@@ -119,38 +119,52 @@ func (r *Reader) prepare(ctx context.Context, tid string, ms []*labels.Matcher, 
 }
 
 // seriesIterator returns the raw entries of one stream from its chunks, labelled with the
-// stream, or nil when it has no chunk. Chunks that do not overlap in time are read one after
-// the other; overlapping ones (replicas cut at different points) are merged with identical
-// entries dropped.
+// stream, or nil when it has no chunk. Chunks are grouped into runs that overlap in time
+// (replicas cut at different points): a run of one chunk is read as is, a longer run is merged
+// with identical entries dropped, and the runs are read one after the other, so a stream's
+// chunks are fetched as the query reaches them, not all up front.
 func (qs *queryState) seriesIterator(sp *seriesPlan, dir iter.Direction) iter.EntryIterator {
-	its := make([]iter.EntryIterator, 0, len(sp.refs))
-	overlap := false
+	if len(sp.refs) == 0 {
+		return nil
+	}
+	var runs [][]*lazyChunkIterator
 	var maxThrough int64
 	for i, ref := range sp.refs {
-		// refs are sorted by From, so a ref overlaps an earlier one iff it starts before the
-		// latest Through so far.
-		if i > 0 && ref.From <= maxThrough {
-			overlap = true
-		}
-		if i == 0 || ref.Through > maxThrough {
-			maxThrough = ref.Through
-		}
 		l := &lazyChunkIterator{pf: qs.pf, job: qs.jobs[ref.Key], dir: dir, lbls: sp.str, hash: sp.fp}
 		qs.chunkIts = append(qs.chunkIts, l)
-		its = append(its, l)
-	}
-	switch {
-	case len(its) == 0:
-		return nil
-	case len(its) == 1:
-		return its[0]
-	case overlap:
-		m := iter.NewMergeEntryIterator(its, dir)
-		qs.seriesIts = append(qs.seriesIts, m)
-		return m
+		// refs are sorted by From, so a ref overlaps the current run iff it starts before the
+		// run's latest Through.
+		if i > 0 && ref.From <= maxThrough {
+			runs[len(runs)-1] = append(runs[len(runs)-1], l)
+			maxThrough = max(maxThrough, ref.Through)
+			continue
+		}
+		runs = append(runs, []*lazyChunkIterator{l})
+		maxThrough = ref.Through
 	}
 	if dir == iter.Backward {
-		slices.Reverse(its)
+		slices.Reverse(runs)
+	}
+	// The first run is read before the query returns anything: fetch it first.
+	for _, l := range runs[0] {
+		qs.pf.markUrgent(l.job)
+	}
+	its := make([]iter.EntryIterator, 0, len(runs))
+	for _, run := range runs {
+		if len(run) == 1 {
+			its = append(its, run[0])
+			continue
+		}
+		in := make([]iter.EntryIterator, len(run))
+		for i, l := range run {
+			in[i] = l
+		}
+		m := iter.NewMergeEntryIterator(in, dir)
+		qs.seriesIts = append(qs.seriesIts, m)
+		its = append(its, m)
+	}
+	if len(its) == 1 {
+		return its[0]
 	}
 	return &concatIterator{its: its}
 }

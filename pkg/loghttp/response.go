@@ -282,7 +282,9 @@ type IndexStatsResponse struct {
 func WriteJSON(w http.ResponseWriter, v any) error {
 	w.Header().Set("Content-Type", "application/json; charset=UTF-8")
 	w.WriteHeader(http.StatusOK)
-	return json.NewEncoder(w).Encode(v)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false) // as Loki: log text stays readable
+	return enc.Encode(v)
 }
 
 // WriteBuildInfo writes /loki/api/v1/status/buildinfo's answer.

@@ -5,7 +5,7 @@
 //
 // Endpoints (RegisterRoutes): /loki/api/v1/query, query_range, labels (and label),
 // label/{name}/values, series, format_query, index/stats, index/volume, index/volume_range,
-// tail (WebSocket), detected_fields, detected_field/{name}/values, detected_labels,
+// tail (WebSocket), detected_fields, detected_field/{name}/values, detected_labels, patterns,
 // status/buildinfo, plus /api/prom/{label, label/{name}/values, series}. GET and POST form
 // bodies are accepted everywhere; errors are Loki's plain-text bodies and status codes.
 //
@@ -13,7 +13,8 @@
 //   - index/volume runs sum by (labels) (bytes_over_time(selector[range])) on the engine;
 //   - tail polls the engine every TailPollInterval instead of a push RPC to ingesters;
 //   - detected_* sample line_limit recent lines (json or logfmt chosen per line) and count
-//     distinct values exactly rather than with a sketch.
+//     distinct values exactly rather than with a sketch;
+//   - patterns clusters the range's newest lines on demand (no pattern ingester).
 //
 // The querier is a library: New builds it from a Config and its Deps (a ring, a way to reach an
 // ingester, a store, per-tenant limits, an engine factory), RegisterRoutes mounts the HTTP API,

@@ -19,8 +19,8 @@ import (
 
 // RegisterRoutes mounts Loki's query API on mux: /loki/api/v1/{query, query_range, labels,
 // label/{name}/values, series, format_query, index/stats, index/volume, index/volume_range,
-// tail, detected_fields, detected_field/{name}/values, detected_labels, status/buildinfo} and
-// the legacy
+// tail, detected_fields, detected_field/{name}/values, detected_labels, patterns,
+// status/buildinfo} and the legacy
 // /api/prom/{label, label/{name}/values, series} aliases.
 func (q *Querier) RegisterRoutes(mux *http.ServeMux) {
 	routes := []struct {
@@ -41,6 +41,7 @@ func (q *Querier) RegisterRoutes(mux *http.ServeMux) {
 		{"/loki/api/v1/detected_fields", "loki_api_v1_detected_fields", q.handleDetectedFields},
 		{"/loki/api/v1/detected_field/{name}/values", "loki_api_v1_detected_field_values", q.handleDetectedFieldValues},
 		{"/loki/api/v1/detected_labels", "loki_api_v1_detected_labels", q.handleDetectedLabels},
+		{"/loki/api/v1/patterns", "loki_api_v1_patterns", q.handlePatterns},
 		{"/api/prom/label", "api_prom_label", q.handleLabels},
 		{"/api/prom/label/{name}/values", "api_prom_label_name_values", q.handleLabels},
 		{"/api/prom/series", "api_prom_series", q.handleSeries},

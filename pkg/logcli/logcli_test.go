@@ -213,3 +213,17 @@ func TestErrors(t *testing.T) {
 		t.Fatalf("--help: %v", err)
 	}
 }
+
+func TestStats(t *testing.T) {
+	srv := httptest.NewServer(&fakeLoki{})
+	defer srv.Close()
+	_, stderr, err := runCmd(t, srv, map[string]string{"LOKI_ORG_ID": "t"}, "--stats", "-q", `{env="prod"}`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"Summary.TotalBytesProcessed", "Summary.ExecTime", "Ingester.TotalReached"} {
+		if !strings.Contains(stderr, want) {
+			t.Fatalf("stats lack %s:\n%s", want, stderr)
+		}
+	}
+}

@@ -54,6 +54,33 @@ func benchStore(b *testing.B, cacheBytes int64) (*Reader, int64) {
 	return rd, raw
 }
 
+// BenchmarkNeedleCold searches with an empty chunk cache every time: directories and matching
+// blocks are read by range from the (filesystem) bucket.
+func BenchmarkNeedleCold(b *testing.B) {
+	warm, raw := benchStore(b, 1<<30)
+	sel, err := syntax.ParseLogSelector(`{env="prod"} |= "f00dfeedcafe"`, true)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(raw)
+	for b.Loop() {
+		rd, err := NewReader(warm.bkt, Config{CacheBytes: 1 << 30}, nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		it, err := rd.SelectLogs(tctx("t1"), logql.SelectLogParams{Selector: sel, Start: base, End: base + 3600*sec, Limit: 1000, Direction: iter.Backward})
+		if err != nil {
+			b.Fatal(err)
+		}
+		for it.Next() {
+		}
+		if it.Err() != nil {
+			b.Fatal(it.Err())
+		}
+		it.Close()
+	}
+}
+
 func BenchmarkSelectLogs(b *testing.B) {
 	rd, raw := benchStore(b, 1<<30)
 	cases := []struct {

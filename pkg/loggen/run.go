@@ -76,7 +76,8 @@ func (r Result) String() string {
 		r.LinesFailed, r.FailedRequests, r.Requests, r.Retries, r.Statuses, r.Elapsed.Round(time.Millisecond))
 }
 
-func (c *Config) validate() error {
+// Validate reports a configuration Run would refuse.
+func (c *Config) Validate() error {
 	if c.Encoding != "protobuf" && c.Encoding != "json" {
 		return fmt.Errorf("encoding %q: want protobuf or json", c.Encoding)
 	}
@@ -133,7 +134,7 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	if err := cfg.validate(); err != nil {
+	if err := cfg.Validate(); err != nil {
 		return Result{}, err
 	}
 	u, err := pushURL(cfg.URL)

@@ -6,8 +6,9 @@
 // Endpoints (RegisterRoutes): /loki/api/v1/query, query_range, labels (and label),
 // label/{name}/values, series, format_query, index/stats, index/volume, index/volume_range,
 // tail (WebSocket), detected_fields, detected_field/{name}/values, detected_labels, patterns,
-// status/buildinfo, plus /api/prom/{label, label/{name}/values, series}. GET and POST form
-// bodies are accepted everywhere; errors are Loki's plain-text bodies and status codes.
+// status/buildinfo, plus the legacy /api/prom/{query, label, label/{name}/values, series}.
+// GET and POST form bodies are accepted everywhere; errors are Loki's plain-text bodies and
+// status codes.
 //
 // Where Skald computes differently from Loki (same shapes, documented approximations):
 //   - index/volume runs sum by (labels) (bytes_over_time(selector[range])) on the engine;

@@ -20,8 +20,7 @@ import (
 // RegisterRoutes mounts Loki's query API on mux: /loki/api/v1/{query, query_range, labels,
 // label/{name}/values, series, format_query, index/stats, index/volume, index/volume_range,
 // tail, detected_fields, detected_field/{name}/values, detected_labels, patterns,
-// status/buildinfo} and the legacy
-// /api/prom/{label, label/{name}/values, series} aliases.
+// status/buildinfo} and the legacy /api/prom/{query, label, label/{name}/values, series}.
 func (q *Querier) RegisterRoutes(mux *http.ServeMux) {
 	routes := []struct {
 		path  string
@@ -42,6 +41,7 @@ func (q *Querier) RegisterRoutes(mux *http.ServeMux) {
 		{"/loki/api/v1/detected_field/{name}/values", "loki_api_v1_detected_field_values", q.handleDetectedFieldValues},
 		{"/loki/api/v1/detected_labels", "loki_api_v1_detected_labels", q.handleDetectedLabels},
 		{"/loki/api/v1/patterns", "loki_api_v1_patterns", q.handlePatterns},
+		{"/api/prom/query", "api_prom_query", q.handleLegacyQuery},
 		{"/api/prom/label", "api_prom_label", q.handleLabels},
 		{"/api/prom/label/{name}/values", "api_prom_label_name_values", q.handleLabels},
 		{"/api/prom/series", "api_prom_series", q.handleSeries},

@@ -488,3 +488,16 @@ func TestConfig(t *testing.T) {
 		t.Fatal("New with a ring and no client")
 	}
 }
+
+func TestLegacyQuery(t *testing.T) {
+	ing, store := standardData()
+	e := newEnv(t, envOpts{ingesters: replicated(ing, 2), rf: 2, store: store})
+	code, body, _ := e.get(t, "/api/prom/query", url.Values{"query": {`{app="b"}`}})
+	want := `{"streams":[{"labels":"{app=\"b\", env=\"dev\"}","entries":[{"ts":"2026-11-25T11:59:00Z","line":"b1 error"}]}]}`
+	if code != 200 || strings.TrimSpace(body) != want {
+		t.Fatalf("%d %s\nwant %s", code, body, want)
+	}
+	if code, body, _ := e.get(t, "/api/prom/query", url.Values{"query": {`count_over_time({app="b"}[1m])`}}); code != 400 || !strings.Contains(body, "legacy endpoints only support streams result type") {
+		t.Fatalf("metric query: %d %s", code, body)
+	}
+}

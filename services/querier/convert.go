@@ -1,9 +1,14 @@
 package querier
 
 import (
+	"cmp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/skaldlogs/skald/pkg/iter"
+	"github.com/skaldlogs/skald/pkg/labels"
 
 	"github.com/skaldlogs/skald/pkg/loghttp"
 	"github.com/skaldlogs/skald/pkg/logql"
@@ -70,4 +75,46 @@ func promDuration(d time.Duration) string {
 		}
 	}
 	return b.String()
+}
+
+// categorized regroups a log result for categorised labels: Loki keys streams by their stream
+// labels alone there (structured metadata and parsed labels travel with each entry), so result
+// streams that differ only in those merge into one, entries ordered by dir.
+func categorized(streams []loghttp.Stream, dir iter.Direction) []loghttp.Stream {
+	var out []loghttp.Stream
+	index := map[string]int{}
+	for _, s := range streams {
+		for _, e := range s.Entries {
+			base := s.Labels
+			if len(e.StructuredMetadata) > 0 || len(e.Parsed) > 0 {
+				base = make(labels.Labels, 0, len(s.Labels))
+				for _, l := range s.Labels {
+					if !e.StructuredMetadata.Has(l.Name) && !e.Parsed.Has(l.Name) {
+						base = append(base, l)
+					}
+				}
+			}
+			key := base.String()
+			i, ok := index[key]
+			if !ok {
+				i = len(out)
+				index[key] = i
+				out = append(out, loghttp.Stream{Labels: base})
+			}
+			out[i].Entries = append(out[i].Entries, e)
+		}
+	}
+	if len(out) == len(streams) {
+		return out
+	}
+	for _, s := range out {
+		slices.SortStableFunc(s.Entries, func(a, b iter.Entry) int {
+			if dir == iter.Backward {
+				return cmp.Compare(b.Timestamp, a.Timestamp)
+			}
+			return cmp.Compare(a.Timestamp, b.Timestamp)
+		})
+	}
+	slices.SortFunc(out, func(a, b loghttp.Stream) int { return labels.Compare(a.Labels, b.Labels) })
+	return out
 }

@@ -195,6 +195,10 @@ func (q *Querier) exec(w http.ResponseWriter, r *http.Request, id string, p logq
 		return badRequest(fmt.Errorf("maximum number of series (%d) reached for a single query; consider reducing query cardinality by adding more specific stream selectors, reducing the time range, or aggregating results with functions like sum(), count() or topk()", limit))
 	}
 	out := toWire(res)
+	categorize := loghttp.CategorizeLabels(r)
+	if categorize && out.Type == loghttp.ResultStreams {
+		out.Streams = categorized(out.Streams, p.Direction)
+	}
 	out.Stats = st.result()
 	out.Stats.Querier.Store.Chunk.TotalDuplicates += res.Stats.Duplicates
 	out.Stats.Summary.TotalEntriesReturned = res.Stats.EntriesReturned
@@ -208,7 +212,7 @@ func (q *Querier) exec(w http.ResponseWriter, r *http.Request, id string, p logq
 	q.logger.Debug("query", "tenant", id, "query", p.Query, "type", res.Type, "start", p.Start, "end", p.End,
 		"step", p.Step, "duration", time.Since(start), "lines", out.Stats.Summary.TotalLinesProcessed,
 		"returned", out.Stats.Summary.TotalEntriesReturned, "duplicates", out.Stats.Querier.Store.Chunk.TotalDuplicates)
-	return loghttp.WriteQueryResponse(w, out, loghttp.CategorizeLabels(r))
+	return loghttp.WriteQueryResponse(w, out, categorize)
 }
 
 // checkLength applies the tenant's max query length with Loki's text.

@@ -367,6 +367,19 @@ func TestCategorizedLabels(t *testing.T) {
 	if code != 200 || !strings.Contains(body, `"stream":{"app":"a","level":"error","trace_id":"t1"}`) {
 		t.Fatalf("uncategorised: %d %s", code, body)
 	}
+
+	// Lines of one stream whose parsed labels differ are separate result streams, but one
+	// stream when categorised, newest first.
+	src.add(labels.FromStrings("app", "a"), iter.Entry{Timestamp: ts(1) + 1, Line: `{"level":"info"}`})
+	code, body, _ = e.get(t, "/loki/api/v1/query_range", q, loghttp.EncodingFlagsHeader, loghttp.FlagCategorizeLabels)
+	info, errLine := strings.Index(body, `level\":\"info`), strings.Index(body, `level\":\"error`)
+	if code != 200 || strings.Count(body, `"stream":`) != 1 || info < 0 || errLine < 0 || info > errLine {
+		t.Fatalf("categorised merge: %d %s", code, body)
+	}
+	code, body, _ = e.get(t, "/loki/api/v1/query_range", q)
+	if code != 200 || strings.Count(body, `"stream":`) != 2 {
+		t.Fatalf("uncategorised streams: %d %s", code, body)
+	}
 }
 
 func TestLabelsAndSeries(t *testing.T) {

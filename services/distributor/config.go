@@ -24,6 +24,9 @@ type Config struct {
 	MaxDecompressedSize validation.ByteSize `yaml:"max_decompressed_size"`
 	// RemoteTimeout bounds one push to one ingester.
 	RemoteTimeout time.Duration `yaml:"remote_timeout"`
+	// Distributors is how many distributors share a tenant's global rate limit when
+	// Deps.HealthyDistributors is not set (a cluster without distributor discovery).
+	Distributors int `yaml:"distributors"`
 }
 
 // RegisterFlags registers the distributor flags and sets the defaults.
@@ -36,12 +39,16 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	c.MaxDecompressedSize = 1 << 30
 	fs.Var(&c.MaxDecompressedSize, "distributor.max-decompressed-size", "Maximum size of a push body after decompression (e.g. 1GB): 413 above it. 0 means no limit.")
 	fs.DurationVar(&c.RemoteTimeout, "distributor.remote-timeout", 5*time.Second, "Timeout of one push to one ingester.")
+	fs.IntVar(&c.Distributors, "distributor.count", 1, "Number of distributors sharing each tenant's global ingestion rate limit (ingestion_rate_strategy: global), when not discovered.")
 }
 
 // Validate checks the configuration.
 func (c *Config) Validate() error {
 	if c.RemoteTimeout <= 0 {
 		return errors.New("distributor remote_timeout must be positive")
+	}
+	if c.Distributors < 0 {
+		return errors.New("distributor count must not be negative")
 	}
 	if c.MaxRecvMsgSize < 0 || c.MaxDecompressedSize < 0 {
 		return errors.New("distributor message sizes must not be negative")
@@ -65,8 +72,8 @@ type Deps struct {
 	IngesterClient ClientFactory
 	// Overrides serves per-tenant limits.
 	Overrides *validation.Overrides
-	// HealthyDistributors returns how many distributors share the global rate limit. Nil, or a
-	// result below 1, counts as 1.
+	// HealthyDistributors returns how many distributors share the global rate limit. Nil means
+	// Config.Distributors; a result below 1 counts as 1.
 	HealthyDistributors func() int
 	// Now returns the current time; nil means time.Now. Tests use it to pin timestamps.
 	Now func() time.Time

@@ -96,7 +96,7 @@ func (d *Distributor) client(addr string) (logproto.PusherClient, error) {
 
 func (d *Distributor) healthyDistributors() int {
 	if d.deps.HealthyDistributors == nil {
-		return 1
+		return max(1, d.cfg.Distributors)
 	}
 	return max(1, d.deps.HealthyDistributors())
 }

@@ -283,6 +283,25 @@ func TestPushRateLimit(t *testing.T) {
 	if v := testutil.ToFloat64(h.d.discard.Samples(validation.ReasonRateLimited, "t1")); v != 2 {
 		t.Fatalf("rate_limited discards %v", v)
 	}
+	// Without discovery the configured distributor count divides the rate.
+	h.d.deps.HealthyDistributors = nil
+	h.d.cfg.Distributors = 2
+	_, body = h.post(t, jsonPush(jsonStream(`{"a":"1"}`, line)), "application/json", "t1")
+	if !strings.Contains(body, "(limit: 512 bytes/sec)") {
+		t.Fatalf("configured count: %q", body)
+	}
+	// The local strategy does not divide.
+	h.d.deps.Overrides, _ = validation.NewOverrides(func() validation.Limits {
+		l := validation.Defaults()
+		l.IngestionRateStrategy = validation.LocalStrategy
+		l.IngestionRateMB = 1024.0 / (1 << 20)
+		l.IngestionBurstSizeMB = 1024.0 / (1 << 20)
+		return l
+	}(), validation.RuntimeConfig{}, nil, nil)
+	_, body = h.post(t, jsonPush(jsonStream(`{"a":"1"}`, line, line)), "application/json", "t1")
+	if !strings.Contains(body, "(limit: 1024 bytes/sec)") {
+		t.Fatalf("local strategy: %q", body)
+	}
 }
 
 func TestRateLimiterRefills(t *testing.T) {

@@ -96,7 +96,12 @@ func testConfig() Config {
 // start runs an ingester on s and store and waits until it is ready.
 func start(t testing.TB, s *server.Server, store ChunkStore, cfg Config) *harness {
 	t.Helper()
-	nc := natstest.Connect(t, s)
+	return startOn(t, natstest.Connect(t, s), store, cfg)
+}
+
+// startOn runs an ingester whose WAL uses nc and waits until it is ready.
+func startOn(t testing.TB, nc *nats.Conn, store ChunkStore, cfg Config) *harness {
+	t.Helper()
 	ing, err := New(cfg, Deps{NATS: nc, Store: store}, nil, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -104,7 +109,7 @@ func start(t testing.TB, s *server.Server, store ChunkStore, cfg Config) *harnes
 	ctx, cancel := context.WithCancel(context.Background())
 	h := &harness{nc: nc, ing: ing, cancel: cancel, done: make(chan error, 1)}
 	go func() { h.done <- ing.Run(ctx) }()
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(30 * time.Second)
 	for ing.Ready() != nil {
 		select {
 		case err := <-h.done:

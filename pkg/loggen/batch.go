@@ -19,7 +19,8 @@ type Batch struct {
 	streams map[int][]Entry
 	order   []int // streams in first-seen order, so encodings are deterministic
 	Lines   int
-	Bytes   int // line bytes
+	Bytes   int    // line bytes
+	Tenant  string // X-Scope-OrgID the batch is sent with
 }
 
 // NewBatch returns an empty batch for g's streams.

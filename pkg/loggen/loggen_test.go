@@ -257,3 +257,23 @@ func TestConfig(t *testing.T) {
 	f("http://h:3100/", "http://h:3100/loki/api/v1/push")
 	f("https://u:p@h/api/prom/push", "https://u:p@h/api/prom/push")
 }
+
+func TestRunTenants(t *testing.T) {
+	f := &fakeLoki{tenants: map[string]int{}}
+	srv := httptest.NewServer(f)
+	defer srv.Close()
+	res, err := Run(context.Background(), Config{URL: srv.URL, Tenant: "acme", Tenants: 3, Encoding: "protobuf", Streams: 2, Batch: 2000, Lines: 600, Workers: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sum int64
+	for _, tn := range []string{"acme-0", "acme-1", "acme-2"} {
+		if f.tenants[tn] == 0 || res.TenantLines[tn] == 0 {
+			t.Fatalf("tenant %s got nothing: server %v, result %v", tn, f.tenants, res.TenantLines)
+		}
+		sum += res.TenantLines[tn]
+	}
+	if sum != 600 || len(f.tenants) != 3 {
+		t.Fatalf("lines %d, tenants %v", sum, f.tenants)
+	}
+}

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -20,6 +21,7 @@ import (
 type Config struct {
 	URL      string        // push URL; a bare host:port or a URL without a path gets /loki/api/v1/push
 	Tenant   string        // X-Scope-OrgID; empty sends none
+	Tenants  int           // with more than 1, pushes rotate over tenants <Tenant>-0 .. <Tenant>-(N-1)
 	Encoding string        // "protobuf" (snappy) or "json"
 	Gzip     bool          // gzip JSON bodies
 	Seed     int64         // generator seed
@@ -44,6 +46,7 @@ type Config struct {
 func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.URL, "url", "http://localhost:3100/loki/api/v1/push", "Loki-compatible push URL (user:password@ in the URL is sent as basic auth).")
 	fs.StringVar(&c.Tenant, "tenant", "", "X-Scope-OrgID to send; empty sends none.")
+	fs.IntVar(&c.Tenants, "tenants", 1, "Spread pushes over this many tenants, <tenant>-0 .. <tenant>-(N-1) (tenant defaults to \"tenant\").")
 	fs.StringVar(&c.Encoding, "encoding", "protobuf", "Body encoding: protobuf (snappy) or json.")
 	fs.BoolVar(&c.Gzip, "gzip", false, "Gzip JSON bodies.")
 	fs.Int64Var(&c.Seed, "seed", 1, "Random seed: the same seed gives the same lines.")
@@ -60,6 +63,8 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 
 // Result counts what Run sent.
 type Result struct {
+	// TenantLines counts acknowledged lines per tenant ("" when no tenant header was sent).
+	TenantLines              map[string]int64
 	LinesAcked, BytesAcked   int64
 	LinesFailed, BytesFailed int64
 	Requests, FailedRequests int64
@@ -116,6 +121,7 @@ type sender struct {
 	retries                  atomic.Int64
 	mu                       sync.Mutex
 	statuses                 map[int]int64
+	tenantLines              map[string]int64
 	firstErr                 string
 }
 
@@ -145,7 +151,7 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	s := &sender{cfg: cfg, url: u, client: &http.Client{Timeout: cfg.Timeout}, statuses: map[int]int64{}}
+	s := &sender{cfg: cfg, url: u, client: &http.Client{Timeout: cfg.Timeout}, statuses: map[int]int64{}, tenantLines: map[string]int64{}}
 
 	start := time.Now()
 	if cfg.Duration > 0 {
@@ -172,7 +178,7 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 		LinesAcked: s.linesAcked.Load(), BytesAcked: s.bytesAcked.Load(),
 		LinesFailed: s.linesFailed.Load(), BytesFailed: s.bytesFailed.Load(),
 		Requests: s.requests.Load(), FailedRequests: s.failedRequests.Load(),
-		Retries: s.retries.Load(), Statuses: s.statuses, FirstError: s.firstErr,
+		Retries: s.retries.Load(), Statuses: s.statuses, TenantLines: s.tenantLines, FirstError: s.firstErr,
 		Elapsed: time.Since(start),
 	}
 	cfg.Logger.Info("loggen done", "result", res.String())
@@ -183,8 +189,7 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 // Timestamps follow the wall clock but strictly increase, so no two lines share one and no
 // stream ever goes backwards.
 func produce(ctx context.Context, gen *Generator, cfg Config, start time.Time, out chan<- *Batch) {
-	var sent int64
-	var last int64
+	var sent, last, batchNo int64
 	maxLines := 0
 	if cfg.Rate > 0 {
 		maxLines = max(1, int(cfg.Rate/20)) // about 20 pushes a second keeps pacing smooth
@@ -216,6 +221,8 @@ func produce(ctx context.Context, gen *Generator, cfg Config, start time.Time, o
 		}
 		ts := max(time.Now().UnixNano(), last+1)
 		b := gen.NewBatch()
+		b.Tenant = tenantOf(cfg, batchNo)
+		batchNo++
 		b.Fill(cfg.Batch, maxLines, &ts, 1)
 		last = ts
 		sent += int64(b.Lines)
@@ -245,7 +252,7 @@ func (s *sender) push(ctx context.Context, b *Batch) {
 	} else {
 		backoff := 100 * time.Millisecond
 		for attempt := 0; ; attempt++ {
-			status, text = s.post(ctx, body, ctype)
+			status, text = s.post(ctx, body, ctype, b.Tenant)
 			retryable := status == 0 || status == http.StatusTooManyRequests || status >= 500
 			if status/100 == 2 || !retryable || attempt >= s.cfg.Retries {
 				break
@@ -263,6 +270,9 @@ func (s *sender) push(ctx context.Context, b *Batch) {
 	}
 	s.mu.Unlock()
 	if status/100 == 2 {
+		s.mu.Lock()
+		s.tenantLines[b.Tenant] += int64(b.Lines)
+		s.mu.Unlock()
 		s.linesAcked.Add(int64(b.Lines))
 		s.bytesAcked.Add(int64(b.Bytes))
 		if s.cfg.OnAck != nil {
@@ -277,7 +287,7 @@ func (s *sender) push(ctx context.Context, b *Batch) {
 }
 
 // post sends one body; status 0 means no answer.
-func (s *sender) post(ctx context.Context, body []byte, ctype string) (int, string) {
+func (s *sender) post(ctx context.Context, body []byte, ctype, tenant string) (int, string) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.url, bytes.NewReader(body))
 	if err != nil {
 		return 0, err.Error()
@@ -286,8 +296,8 @@ func (s *sender) post(ctx context.Context, body []byte, ctype string) (int, stri
 	if s.cfg.Encoding == "json" && s.cfg.Gzip {
 		req.Header.Set("Content-Encoding", "gzip")
 	}
-	if s.cfg.Tenant != "" {
-		req.Header.Set("X-Scope-OrgID", s.cfg.Tenant)
+	if tenant != "" {
+		req.Header.Set("X-Scope-OrgID", tenant)
 	}
 	resp, err := s.client.Do(req)
 	if err != nil {
@@ -296,4 +306,17 @@ func (s *sender) post(ctx context.Context, body []byte, ctype string) (int, stri
 	defer resp.Body.Close()
 	msg, _ := io.ReadAll(io.LimitReader(resp.Body, 1024))
 	return resp.StatusCode, strings.TrimSpace(string(msg))
+}
+
+// tenantOf is the tenant of the n-th batch: pushes rotate over the tenants, so the split is
+// the same on every run.
+func tenantOf(cfg Config, n int64) string {
+	if cfg.Tenants <= 1 {
+		return cfg.Tenant
+	}
+	base := cfg.Tenant
+	if base == "" {
+		base = "tenant"
+	}
+	return base + "-" + strconv.FormatInt(n%int64(cfg.Tenants), 10)
 }

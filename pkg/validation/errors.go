@@ -44,7 +44,7 @@ const (
 	TooNewErrorMsg             = "entry for stream '%s' has timestamp too new: %v"
 	StructuredMetadataLargeMsg = "stream '%s' has structured metadata too large: '%d' bytes, limit: '%d' bytes. Please see `limits_config.max_structured_metadata_size` or contact your Loki administrator to increase it."
 	StructuredMetadataManyMsg  = "stream '%s' has too many structured metadata labels: '%d', limit: '%d'. Please see `limits_config.max_structured_metadata_entries_count` or contact your Loki administrator to increase it."
-	StructuredMetadataDenyMsg  = "stream '%s' includes structured metadata, but this feature is disallowed. Please see `limits_config.structured_metadata` or contact your Loki administrator to enable it."
+	StructuredMetadataDenyMsg  = "stream '%s' includes structured metadata, but this feature is disallowed. Please see `limits_config.allow_structured_metadata` or contact your Loki administrator to enable it."
 	EmptyPushErrorMsg          = "error at least one valid stream is required for ingestion"
 	BlockedIngestionErrorMsg   = "ingestion blocked for user %s until '%s' with status code '%d'"
 )

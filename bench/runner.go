@@ -357,7 +357,7 @@ func QueryURL(t Target, q Query) string {
 		} else {
 			v.Set("limit", strconv.Itoa(q.Limit))
 		}
-		return t.URL + path + "?" + v.Encode()
+		return t.URL + path + "?" + encodeQuery(v)
 	}
 	v.Set("start", strconv.FormatInt(q.Start.UnixNano(), 10))
 	v.Set("end", strconv.FormatInt(q.End.UnixNano(), 10))
@@ -367,5 +367,11 @@ func QueryURL(t Target, q Query) string {
 		v.Set("limit", strconv.Itoa(q.Limit))
 		v.Set("direction", "backward")
 	}
-	return t.URL + "/loki/api/v1/query_range?" + strings.ReplaceAll(v.Encode(), "+", "%20")
+	return t.URL + "/loki/api/v1/query_range?" + encodeQuery(v)
+}
+
+// encodeQuery encodes spaces as %20 rather than +: both decode the same, and the URL stays
+// readable in logs and copy-pasteable into curl.
+func encodeQuery(v url.Values) string {
+	return strings.ReplaceAll(v.Encode(), "+", "%20")
 }

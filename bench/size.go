@@ -28,5 +28,8 @@ func ParseSize(s string) (int64, error) {
 	if err != nil || f < 0 {
 		return 0, fmt.Errorf("parse size %q: want a number with an optional unit (KiB, MiB, GiB, MB, GB)", s)
 	}
-	return int64(f * float64(mult)), nil
+	if v := f * float64(mult); v < 1<<62 {
+		return int64(v), nil
+	}
+	return 0, fmt.Errorf("parse size %q: too large", s)
 }

@@ -136,7 +136,7 @@ func RenderMarkdown(w io.Writer, rs []Result) {
 		emit(rw.name, rw.value, rw.show, none)
 	}
 	for _, id := range ids {
-		name := id
+		name := "(" + id + ")"
 		for _, q := range qs {
 			if q.ID == id {
 				name = "(" + id + ") " + q.Name

@@ -115,6 +115,10 @@ func TestOutOfOrderAndDuplicates(t *testing.T) {
 	if status.Code(err) != codes.InvalidArgument || !strings.HasPrefix(status.Convert(err).Message(), "error parsing labels '{app=}' with error:") {
 		t.Fatalf("bad labels: %v", err)
 	}
+	// Nil messages from an in-process caller are ignored, not a crash.
+	if _, err := ing.Push(ctxFor("t"), &logproto.PushRequest{Streams: []*logproto.StreamAdapter{nil, {Labels: lbls, Entries: []*logproto.EntryAdapter{nil}}}}); err != nil {
+		t.Fatalf("nil stream and entry: %v", err)
+	}
 	// No tenant.
 	if _, err := ing.Push(context.Background(), &logproto.PushRequest{}); status.Code(err) != codes.Unauthenticated {
 		t.Fatalf("no tenant: %v", err)

@@ -48,7 +48,10 @@ func (i *Ingester) Push(ctx context.Context, req *logproto.PushRequest) (*logpro
 		accs    []accepted
 		invalid []string
 	)
-	for _, sa := range req.Streams {
+	for _, sa := range req.GetStreams() {
+		if sa == nil {
+			continue
+		}
 		// Most agents and the distributor send the canonical form: skip parsing then.
 		if s := t.lookup(sa.Labels); s != nil {
 			acc, msg := i.validate(userID, t, s, sa.Entries)
@@ -109,6 +112,9 @@ func (i *Ingester) validate(userID string, t *tenantState, s *stream, in []*logp
 	var failed []string
 	nFailed := 0
 	for _, ea := range in {
+		if ea == nil {
+			continue
+		}
 		e := iter.EntryFromProto(ea)
 		if hasLast {
 			if cutoff := maxT - window; e.Timestamp < cutoff {

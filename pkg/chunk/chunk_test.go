@@ -119,7 +119,10 @@ func TestEmptyAndTinyChunks(t *testing.T) {
 		t.Fatalf("empty chunk yields %v, %v", got, err)
 	}
 	// Empty lines, short lines and metadata-only differences survive.
-	es := []iter.Entry{{Timestamp: 5, Line: ""}, {Timestamp: 5, Line: "ab"}, {Timestamp: 6, Line: "x", StructuredMetadata: labels.FromStrings("k", "")}}
+	lvl := labels.FromStrings("detected_level", "info")
+	es := []iter.Entry{{Timestamp: 5, Line: ""}, {Timestamp: 5, Line: "ab"}, {Timestamp: 6, Line: "x", StructuredMetadata: labels.FromStrings("k", "")},
+		{Timestamp: 7, Line: "y", StructuredMetadata: lvl}, {Timestamp: 7, Line: "z", StructuredMetadata: lvl},
+		{Timestamp: 8, Line: "w", StructuredMetadata: labels.FromStrings("detected_level", "warn")}, {Timestamp: 9, Line: "v"}, {Timestamp: 9, Line: "u", StructuredMetadata: lvl}}
 	data, _, err = build(es, Options{Codec: CodecSnappy})
 	if err != nil {
 		t.Fatal(err)

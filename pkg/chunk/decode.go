@@ -313,12 +313,23 @@ func (c *Chunk) loadLines(b int, db *decodedBlock) error {
 	return nil
 }
 
-// entryMeta returns the structured metadata of entry i (validated by loadLines).
-func (db *decodedBlock) entryMeta(i int) labels.Labels {
+// metaRaw returns the encoded structured metadata of entry i (validated by loadLines); nil
+// when the block has none.
+func (db *decodedBlock) metaRaw(i int) []byte {
 	if db.metaOff == nil {
 		return nil
 	}
-	d := decbuf{b: db.meta[db.metaOff[i]:]}
+	end := len(db.meta)
+	if i+1 < len(db.metaOff) {
+		end = db.metaOff[i+1]
+	}
+	return db.meta[db.metaOff[i]:end]
+}
+
+// parseMeta decodes one entry's encoded structured metadata. The strings share raw's buffer,
+// which is never written after decompression.
+func parseMeta(raw []byte) labels.Labels {
+	d := decbuf{b: raw}
 	n := d.size(len(d.b))
 	if n == 0 {
 		return nil

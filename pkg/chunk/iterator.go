@@ -1,9 +1,11 @@
 package chunk
 
 import (
+	"bytes"
 	"sort"
 
 	"github.com/skaldlogs/skald/pkg/iter"
+	"github.com/skaldlogs/skald/pkg/labels"
 )
 
 // IterStats counts the work an iterator did, for query statistics.
@@ -36,6 +38,9 @@ type EntryIterator struct {
 	cur    iter.Entry
 	err    error
 	stats  IterStats
+
+	lastRaw  []byte // encoded metadata of the previous entry and its labels
+	lastMeta labels.Labels
 }
 
 // Iterator returns the entries with from <= ts < through in direction dir. Blocks whose token
@@ -213,8 +218,23 @@ func (it *EntryIterator) Next() bool {
 			return false
 		}
 	}
-	it.cur = iter.Entry{Timestamp: it.db.ts[it.i], Line: it.db.line(it.i), StructuredMetadata: it.db.entryMeta(it.i)}
+	it.cur = iter.Entry{Timestamp: it.db.ts[it.i], Line: it.db.line(it.i), StructuredMetadata: it.entryMeta()}
 	return true
+}
+
+// entryMeta returns the current entry's structured metadata. Consecutive entries usually carry
+// the same metadata (detected_level, a pod name), so an unchanged encoding reuses the previous
+// labels instead of allocating them again; labels are immutable, so sharing is safe.
+func (it *EntryIterator) entryMeta() labels.Labels {
+	raw := it.db.metaRaw(it.i)
+	if len(raw) <= 1 { // nil, or a zero count: no metadata
+		return nil
+	}
+	if it.lastMeta != nil && bytes.Equal(raw, it.lastRaw) {
+		return it.lastMeta
+	}
+	it.lastRaw, it.lastMeta = raw, parseMeta(raw)
+	return it.lastMeta
 }
 
 // At returns the current entry.

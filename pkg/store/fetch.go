@@ -265,6 +265,8 @@ func (r *Reader) loadNeeded(ctx context.Context, ref index.ChunkRef, start, end 
 	defer func() { downloadNs.Add(time.Since(t0).Nanoseconds()) }()
 	dirKey := "dir\x00" + ref.Key
 	dc, ok := r.chunks.get(dirKey)
+	// A chunk counts as downloaded once, whether its directory, some blocks or all of it was read.
+	fetchedDir := false
 	if !ok {
 		head, err := r.readRange(ctx, fetchDirectory, ref.Key, 0, 8)
 		if err != nil {
@@ -289,11 +291,14 @@ func (r *Reader) loadNeeded(ctx context.Context, ref index.ChunkRef, start, end 
 		if err != nil {
 			return nil, 0, fmt.Errorf("decode chunk directory %s: %w", ref.Key, err)
 		}
-		downloaded.Add(1)
 		r.chunks.put(dirKey, dc, int64(len(tail)))
+		fetchedDir = true
 	}
 	need := dc.NeededBlocks(start, end, needles)
 	if len(need) == 0 {
+		if fetchedDir {
+			downloaded.Add(1)
+		}
 		return nil, dc.Blocks(), nil
 	}
 	var total int64
@@ -321,6 +326,7 @@ func (r *Reader) loadNeeded(ctx context.Context, ref index.ChunkRef, start, end 
 		}
 		i = j
 	}
+	downloaded.Add(1)
 	c, err = dc.WithBlocks(blocks)
 	return c, 0, err
 }

@@ -510,3 +510,32 @@ func TestMetrics(t *testing.T) {
 		}
 	}
 }
+
+// Shards partition the streams: their union is the whole answer, their intersection empty.
+func TestShards(t *testing.T) {
+	f := newFixture(t)
+	r := newTestReader(t, f.bkt, Config{})
+	sel, _ := syntax.ParseLogSelector(`{env=~".+"}`, true)
+	seen := map[uint64]int{}
+	for i := range uint32(3) {
+		it, err := r.SelectLogs(tctx("t1"), logql.SelectLogParams{Selector: sel, Start: base, End: base + 10*sec, Shards: []logql.Shard{{Index: i, Of: 3}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for it.Next() {
+			if !(logql.Shard{Index: i, Of: 3}).Contains(it.StreamHash()) {
+				t.Fatalf("shard %d returned a stream of another shard", i)
+			}
+			seen[it.StreamHash()]++
+		}
+		it.Close()
+	}
+	if len(seen) != 3 {
+		t.Fatalf("streams over all shards: %v", seen)
+	}
+	for s, n := range seen {
+		if n != 10 {
+			t.Fatalf("stream %x: %d entries over all shards, want 10", s, n)
+		}
+	}
+}

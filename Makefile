@@ -41,12 +41,13 @@ demo:
 	$(GO) run ./cmd/skald loggen -url http://localhost:3100 -rate 200 -duration 5m
 
 # Skald against VictoriaLogs on the same seeded data set, answers checked (docs/bench.md). Slow, so
-# not part of `make test`. BENCH_BYTES=2GiB is the reference size.
+# not part of `make test`. BENCH_BYTES=2GiB is the reference size; BENCH_FLAGS adds harness flags,
+# e.g. BENCH_FLAGS="-target loki=http://host:3100" to bench a Loki-compatible peer in the same run.
 BENCH_BYTES ?= 512MiB
 bench: build
 	test -x $(TOOLS)/victoria-logs || GOBIN=$(TOOLS) $(GO) install github.com/VictoriaMetrics/VictoriaLogs/app/victoria-logs@v1.52.1
 	$(GO) run ./bench/cmd/bench -bytes $(BENCH_BYTES) -start-skald $(BIN)/skald \
-		-start-victorialogs $(TOOLS)/victoria-logs -out $(BIN)/bench-report.md
+		-start-victorialogs $(TOOLS)/victoria-logs -out $(BIN)/bench-report.md $(BENCH_FLAGS)
 
 clean:
 	rm -rf $(BIN) data

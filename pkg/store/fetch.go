@@ -198,6 +198,15 @@ func (pf *prefetcher) run(j *fetchJob) {
 	if !pf.decodeAhead {
 		return
 	}
+	// Decompressed blocks take several times the chunk's bytes: decode ahead only within the
+	// budget, so a merge over many streams (which needs every stream's first chunk at once)
+	// holds compressed chunks and one block per stream, not every chunk decompressed.
+	pf.mu.Lock()
+	fits := j.budget > 0 && pf.inflight+c.Meta().UncompressedSize <= pf.r.cfg.PrefetchBytes
+	pf.mu.Unlock()
+	if !fits {
+		return
+	}
 	pre, err := c.Prepare(pf.start, pf.end, pf.needles)
 	if err != nil {
 		j.err = fmt.Errorf("chunk %s: %w", j.ref.Key, err)

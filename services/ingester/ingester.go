@@ -24,6 +24,8 @@ type Deps struct {
 	NATS *nats.Conn
 	// Store receives flushed chunks.
 	Store ChunkStore
+	// Limits, optional, gives the per-tenant stream and per-stream rate limits.
+	Limits Limits
 }
 
 // Ingester holds recent log data in memory, makes every push durable in its WAL before
@@ -222,20 +224,30 @@ func (t *tenantState) lookup(key string) *stream {
 }
 
 func (t *tenantState) stream(key string, mk func() *stream) (*stream, bool) {
+	s, created, _ := t.streamLimited(key, mk, 0)
+	return s, created
+}
+
+// streamLimited returns the stream for key, creating it unless the tenant already has limit
+// streams (limit 0: no limit); ok is false when refused.
+func (t *tenantState) streamLimited(key string, mk func() *stream, limit int) (s *stream, created, ok bool) {
 	t.mu.RLock()
-	s := t.streams[key]
+	s = t.streams[key]
 	t.mu.RUnlock()
 	if s != nil {
-		return s, false
+		return s, false, true
 	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if s = t.streams[key]; s != nil {
-		return s, false
+		return s, false, true
+	}
+	if limit > 0 && len(t.streams) >= limit {
+		return nil, false, false
 	}
 	s = mk()
 	t.streams[key] = s
-	return s, true
+	return s, true, true
 }
 
 // tenantIDs returns the tenants in memory.

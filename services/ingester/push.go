@@ -13,6 +13,7 @@ import (
 	"github.com/skaldlogs/skald/pkg/iter"
 	"github.com/skaldlogs/skald/pkg/labels"
 	"github.com/skaldlogs/skald/pkg/tenant"
+	"github.com/skaldlogs/skald/pkg/validation"
 	"github.com/skaldlogs/skald/pkg/wal"
 	"github.com/skaldlogs/skald/proto/logproto"
 )
@@ -45,44 +46,63 @@ func (i *Ingester) Push(ctx context.Context, req *logproto.PushRequest) (*logpro
 	}
 	t := i.tenant(userID, true)
 	var (
-		accs    []accepted
-		invalid []string
+		accs        []accepted
+		invalid     []string
+		limited     []string
+		lim         *validation.Limits
+		streamLimit int
 	)
+	if i.deps.Limits != nil {
+		lim = i.deps.Limits.For(userID)
+		streamLimit = maxStreams(lim)
+	}
+	add := func(s *stream, entries []*logproto.EntryAdapter) {
+		acc, msg := i.validate(userID, t, s, entries)
+		if msg != "" {
+			invalid = append(invalid, msg)
+		}
+		if len(acc.entries) == 0 {
+			return
+		}
+		n := 0
+		for k := range acc.entries {
+			n += entryBytes(&acc.entries[k])
+		}
+		if msg := i.checkStreamRate(lim, s, n); msg != "" {
+			limited = append(limited, msg)
+			i.metrics.discarded.WithLabelValues(validation.ReasonPerStreamRateLimit).Add(float64(len(acc.entries)))
+			return
+		}
+		accs = append(accs, acc)
+	}
 	for _, sa := range req.GetStreams() {
 		if sa == nil {
 			continue
 		}
 		// Most agents and the distributor send the canonical form: skip parsing then.
 		if s := t.lookup(sa.Labels); s != nil {
-			acc, msg := i.validate(userID, t, s, sa.Entries)
-			if msg != "" {
-				invalid = append(invalid, msg)
-			}
-			if len(acc.entries) > 0 {
-				accs = append(accs, acc)
-			}
+			add(s, sa.Entries)
 			continue
 		}
 		lbls, err := labels.Parse(sa.Labels)
 		if err != nil {
-			invalid = append(invalid, fmt.Sprintf("error parsing labels '%s' with error: %s", sa.Labels, err))
-			i.metrics.discarded.WithLabelValues("invalid_labels").Add(float64(len(sa.Entries)))
+			invalid = append(invalid, fmt.Sprintf(validation.InvalidLabelsErrorMsg, sa.Labels, err))
+			i.metrics.discarded.WithLabelValues(validation.ReasonInvalidLabels).Add(float64(len(sa.Entries)))
 			continue
 		}
 		if len(lbls) == 0 {
-			invalid = append(invalid, "error at least one label pair is required per stream")
-			i.metrics.discarded.WithLabelValues("missing_labels").Add(float64(len(sa.Entries)))
+			invalid = append(invalid, validation.MissingLabelsErrorMsg)
+			i.metrics.discarded.WithLabelValues(validation.ReasonMissingLabels).Add(float64(len(sa.Entries)))
 			continue
 		}
 		key := lbls.String()
-		s, _ := t.stream(key, func() *stream { return newStream(lbls) })
-		acc, msg := i.validate(userID, t, s, sa.Entries)
-		if msg != "" {
-			invalid = append(invalid, msg)
+		s, _, ok := t.streamLimited(key, func() *stream { return newStream(lbls) }, streamLimit)
+		if !ok {
+			limited = append(limited, streamLimitError(key, userID))
+			i.metrics.discarded.WithLabelValues(validation.ReasonStreamLimit).Add(float64(len(sa.Entries)))
+			continue
 		}
-		if len(acc.entries) > 0 {
-			accs = append(accs, acc)
-		}
+		add(s, sa.Entries)
 	}
 	if len(accs) > 0 {
 		if err := i.appendAndApply(ctx, w, userID, accs); err != nil {
@@ -92,6 +112,10 @@ func (i *Ingester) Push(ctx context.Context, req *logproto.PushRequest) (*logpro
 			}
 			return nil, status.Error(codes.Unavailable, err.Error())
 		}
+	}
+	// Limits win over validation errors: Loki answers 429 then, and agents retry.
+	if len(limited) > 0 {
+		return nil, status.Error(codes.ResourceExhausted, strings.Join(append(limited, invalid...), "\n"))
 	}
 	if len(invalid) > 0 {
 		return nil, status.Error(codes.InvalidArgument, strings.Join(invalid, "\n"))
@@ -119,7 +143,7 @@ func (i *Ingester) validate(userID string, t *tenantState, s *stream, in []*logp
 		if hasLast {
 			if cutoff := maxT - window; e.Timestamp < cutoff {
 				nFailed++
-				i.metrics.discarded.WithLabelValues("too_far_behind").Inc()
+				i.metrics.discarded.WithLabelValues(validation.ReasonTooFarBehind).Inc()
 				if len(failed) < maxListedErrors {
 					failed = append(failed, fmt.Sprintf("entry with timestamp %s ignored, reason: 'entry too far behind, entry timestamp is: %s, oldest acceptable timestamp is: %s',",
 						time.Unix(0, e.Timestamp).UTC().String(),

@@ -45,6 +45,10 @@ type stream struct {
 	removed      bool // dropped from its tenant's map: appliers must look the stream up again
 
 	chunks []*memChunk // in cut order: unflushed ones after flushed (retained) ones
+
+	// Per-stream rate limit bucket, touched by Push only.
+	rateTokens float64
+	rateLast   time.Time
 }
 
 func newStream(lbls labels.Labels) *stream {

@@ -102,7 +102,14 @@ func start(t testing.TB, s *server.Server, store ChunkStore, cfg Config) *harnes
 // startOn runs an ingester whose WAL uses nc and waits until it is ready.
 func startOn(t testing.TB, nc *nats.Conn, store ChunkStore, cfg Config) *harness {
 	t.Helper()
-	ing, err := New(cfg, Deps{NATS: nc, Store: store}, nil, nil)
+	return startDeps(t, Deps{NATS: nc, Store: store}, cfg)
+}
+
+// startDeps runs an ingester with deps and waits until it is ready.
+func startDeps(t testing.TB, deps Deps, cfg Config) *harness {
+	t.Helper()
+	nc := deps.NATS
+	ing, err := New(cfg, deps, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

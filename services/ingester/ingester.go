@@ -62,6 +62,7 @@ type Ingester struct {
 	lastCkpt   uint64
 
 	flushReqs chan chan error
+	stopping  chan struct{} // closed when Run stops serving flush requests
 }
 
 type tenantState struct {
@@ -95,6 +96,7 @@ func New(cfg Config, deps Deps, logger *slog.Logger, reg prometheus.Registerer) 
 		tenants:   map[string]*tenantState{},
 		marks:     map[markKey]uint64{},
 		flushReqs: make(chan chan error),
+		stopping:  make(chan struct{}),
 	}
 	m, err := newMetrics(reg, i)
 	if err != nil {
@@ -146,6 +148,7 @@ loop:
 	// Refuse new pushes and wait for those in flight, so the final cut (logged in the WAL)
 	// covers everything acknowledged.
 	i.ready.Store(false)
+	close(i.stopping)
 	i.pushMu.Lock()
 	i.pushMu.Unlock() //nolint:staticcheck // an empty critical section: waiting is the point
 	fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), i.cfg.FlushOpTimeout)
@@ -168,6 +171,8 @@ func (i *Ingester) Flush(ctx context.Context) error {
 	reply := make(chan error, 1)
 	select {
 	case i.flushReqs <- reply:
+	case <-i.stopping:
+		return ErrNotReady // the final flush is under way
 	case <-ctx.Done():
 		return ctx.Err()
 	}

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/skaldlogs/skald/pkg/wal"
 	"github.com/skaldlogs/skald/pkg/wal/natstest"
 	"github.com/skaldlogs/skald/proto/logproto"
 )
@@ -14,7 +15,15 @@ import (
 // BenchmarkPush measures lines/s through Push with the WAL on (embedded JetStream, file
 // storage): concurrent pushes of 100 lines of ~200 bytes over 10 streams each.
 func BenchmarkPush(b *testing.B) {
-	h := start(b, natstest.RunServer(b), newMemStore(), testConfig())
+	for _, sync := range []bool{false, true} {
+		b.Run(map[bool]string{false: "nosync", true: "sync"}[sync], func(b *testing.B) {
+			s := natstest.RunServerWith(b, wal.EmbeddedConfig{DataDir: b.TempDir(), MaxPayload: 8 << 20, SyncAlways: sync})
+			benchPush(b, start(b, s, newMemStore(), testConfig()))
+		})
+	}
+}
+
+func benchPush(b *testing.B, h *harness) {
 	const linesPerPush = 100
 	line := strings.Repeat("x", 200)
 	var n atomic.Int64

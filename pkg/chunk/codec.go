@@ -135,7 +135,9 @@ func decompress(c Codec, src []byte, size int) ([]byte, error) {
 		}
 		return nil, nil
 	}
-	out := make([]byte, size)
+	// 64 bytes of slack let zstd's decoder use its wide copies up to the last block (with an
+	// exact-size buffer it falls back to bounds-exact copies for the final block).
+	out := make([]byte, size, size+64)
 	var n int
 	switch c {
 	case CodecNone:

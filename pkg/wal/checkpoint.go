@@ -5,7 +5,9 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"time"
 
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 )
 
@@ -39,9 +41,7 @@ func (w *WAL) Checkpoint(ctx context.Context, seq uint64, meta []byte) error {
 // LoadCheckpoint returns the newest checkpoint: the sequence replay starts from and its meta
 // bytes. Without any checkpoint it returns 0 and nil.
 func (w *WAL) LoadCheckpoint(ctx context.Context) (uint64, []byte, error) {
-	cctx, cancel := context.WithTimeout(ctx, w.cfg.RequestTimeout)
-	defer cancel()
-	m, err := w.stream.GetLastMsgForSubject(cctx, w.ckptSubj)
+	m, err := w.lastMsg(ctx, w.ckptSubj)
 	if errors.Is(err, jetstream.ErrMsgNotFound) {
 		return 0, nil, nil
 	}
@@ -56,4 +56,25 @@ func (w *WAL) LoadCheckpoint(ctx context.Context) (uint64, []byte, error) {
 		w.lastCkpt.Store(seq)
 	}
 	return seq, m.Data[8:], nil
+}
+
+// lastMsg reads the newest message on subj. Right after an R3 stream is created on a cluster,
+// its replicas may not serve direct gets yet ("no responders"): retry until they do.
+func (w *WAL) lastMsg(ctx context.Context, subj string) (*jetstream.RawStreamMsg, error) {
+	for attempt := 0; ; attempt++ {
+		cctx, cancel := context.WithTimeout(ctx, w.cfg.RequestTimeout)
+		m, err := w.stream.GetLastMsgForSubject(cctx, subj)
+		cancel()
+		if !errors.Is(err, nats.ErrNoResponders) || ctx.Err() != nil {
+			return m, err
+		}
+		if attempt%20 == 0 {
+			w.logger.Info("waiting for the wal stream to serve reads", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
 }

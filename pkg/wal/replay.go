@@ -15,9 +15,7 @@ const replayFetch = 256
 // was appended before Replay started. Records of one batch share their sequence. An error from
 // f stops the replay and is returned. The Record's slices are f's to keep.
 func (w *WAL) Replay(ctx context.Context, fromSeq uint64, f func(seq uint64, r Record) error) error {
-	cctx, cancel := context.WithTimeout(ctx, w.cfg.RequestTimeout)
-	last, err := w.stream.GetLastMsgForSubject(cctx, w.recSubj)
-	cancel()
+	last, err := w.lastMsg(ctx, w.recSubj)
 	if errors.Is(err, jetstream.ErrMsgNotFound) {
 		return nil
 	}
@@ -28,7 +26,7 @@ func (w *WAL) Replay(ctx context.Context, fromSeq uint64, f func(seq uint64, r R
 	if end < fromSeq {
 		return nil
 	}
-	cctx, cancel = context.WithTimeout(ctx, w.cfg.RequestTimeout)
+	cctx, cancel := context.WithTimeout(ctx, w.cfg.RequestTimeout)
 	cons, err := w.stream.OrderedConsumer(cctx, jetstream.OrderedConsumerConfig{
 		FilterSubjects: []string{w.recSubj},
 		DeliverPolicy:  jetstream.DeliverByStartSequencePolicy,

@@ -3,6 +3,7 @@ package bench
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -294,9 +295,14 @@ func (r *Runner) sampleRSS(ctx context.Context, t Target) func() int64 {
 
 // query runs q once to warm up and Runs times measured, checking every answer.
 func (r *Runner) query(ctx context.Context, t Target, q Query, exp Expected) QueryResult {
-	qr := QueryResult{ID: q.ID, Name: q.Name, Text: q.Text(t.Dialect)}
+	qr := QueryResult{ID: q.ID, Name: q.Name, Text: q.Text(t.Dialect), CPUPerRun: -1}
 	u := QueryURL(t, q)
+	var cpu0 float64
+	cpuErr := errors.New("not read")
 	for i := 0; i <= r.cfg.Runs; i++ {
+		if i == 1 {
+			cpu0, cpuErr = r.cpu(t)
+		}
 		began := time.Now()
 		status, body, err := r.get(ctx, t, u)
 		took := time.Since(began)
@@ -319,6 +325,12 @@ func (r *Runner) query(ctx context.Context, t Target, q Query, exp Expected) Que
 		}
 		if i > 0 { // run 0 is the warm-up
 			qr.Runs = append(qr.Runs, took)
+		}
+	}
+	if cpuErr == nil {
+		if cpu1, err := r.cpu(t); err == nil {
+			// Server CPU is steadier than wall time on a shared machine, and shows parallelism.
+			qr.CPUPerRun = (cpu1 - cpu0) / float64(r.cfg.Runs)
 		}
 	}
 	qr.Median = Median(qr.Runs)

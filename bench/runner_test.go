@@ -187,8 +187,8 @@ func TestRunnerAgainstFakeLoki(t *testing.T) {
 		t.Fatalf("%d queries", len(res.Queries))
 	}
 	for _, q := range res.Queries {
-		if q.Problem != "" || len(q.Runs) != 2 {
-			t.Errorf("query %s: %d runs, problem %q", q.ID, len(q.Runs), q.Problem)
+		if q.Problem != "" || len(q.Runs) != 2 || q.CPUPerRun < 0 {
+			t.Errorf("query %s: %d runs, cpu per run %v, problem %q", q.ID, len(q.Runs), q.CPUPerRun, q.Problem)
 		}
 	}
 }

@@ -14,7 +14,9 @@ type QueryResult struct {
 	Text     string
 	Median   time.Duration
 	Runs     []time.Duration // measured runs, after the warm-up
-	Problem  string          // "" when every run answered correctly
+	// CPUPerRun is the server's CPU seconds per measured run (all its threads); negative if unknown.
+	CPUPerRun float64
+	Problem   string // "" when every run answered correctly
 }
 
 // Result is everything measured for one target. Unknown figures are negative (or NaN).
@@ -145,7 +147,7 @@ func RenderMarkdown(w io.Writer, rs []Result) {
 		emit(name, queryMillis(id), ms, func(r Result) string { return queryMark(r, id) })
 	}
 
-	fmt.Fprintf(w, "\n| target | query | text | median | runs | answer |\n|---|---|---|---|---|---|\n")
+	fmt.Fprintf(w, "\n| target | query | text | median | runs | server CPU per run | answer |\n|---|---|---|---|---|---|---|\n")
 	for _, r := range rs {
 		for _, q := range r.Queries {
 			runs := make([]string, len(q.Runs))
@@ -156,8 +158,8 @@ func RenderMarkdown(w io.Writer, rs []Result) {
 			if q.Problem != "" {
 				answer = "✗ " + oneLine(q.Problem)
 			}
-			fmt.Fprintf(w, "| %s | (%s) | `%s` | %s | %s | %s |\n", r.Name, q.ID, strings.ReplaceAll(q.Text, "|", `\|`),
-				ms(float64(q.Median)/float64(time.Millisecond)), strings.Join(runs, ", "), answer)
+			fmt.Fprintf(w, "| %s | (%s) | `%s` | %s | %s | %s | %s |\n", r.Name, q.ID, strings.ReplaceAll(q.Text, "|", `\|`),
+				ms(float64(q.Median)/float64(time.Millisecond)), strings.Join(runs, ", "), ms(q.CPUPerRun*1000), answer)
 		}
 	}
 	for _, r := range rs {

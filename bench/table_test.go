@@ -8,7 +8,7 @@ import (
 
 func TestRenderMarkdown(t *testing.T) {
 	q := func(id string, med time.Duration, problem string) QueryResult {
-		return QueryResult{ID: id, Name: "q" + id, Text: "x | y", Median: med, Runs: []time.Duration{med, med}, Problem: problem}
+		return QueryResult{ID: id, Name: "q" + id, Text: "x | y", Median: med, Runs: []time.Duration{med, med}, CPUPerRun: 0.25, Problem: problem}
 	}
 	rs := []Result{
 		{Name: "skald", LinesAcked: 1000, BytesAcked: 100e6, IngestWall: 2 * time.Second, CPUSeconds: 4, PeakRSS: 100 << 20, DiskBytes: 10e6,
@@ -28,8 +28,8 @@ func TestRenderMarkdown(t *testing.T) {
 		"| (a) qa | 50 ms ✓ | 100 ms ✓ | 0.50 |",
 		"| (b) qb | 2.0 ms ✗ | 4.0 ms ✓ | 0.50 |",
 		"| (c) | n/a | n/a | n/a |",
-		"| skald | (b) | `x \\| y` | 2.0 ms | 2.0 ms, 2.0 ms | ✗ counted 1 lines, want 2 |",
-		"| vl | (a) | `x \\| y` | 100 ms | 100 ms, 100 ms | ✓ |",
+		"| skald | (b) | `x \\| y` | 2.0 ms | 2.0 ms, 2.0 ms | 250 ms | ✗ counted 1 lines, want 2 |",
+		"| vl | (a) | `x \\| y` | 100 ms | 100 ms, 100 ms | 250 ms | ✓ |",
 		"skald data directory: objects 9.0 MiB",
 		"vl: no CPU figure",
 	} {

@@ -43,6 +43,12 @@
 // unavailable does a flush cut without a marker; then a crash in that window can store entries
 // twice, and queries drop identical entries of a stream as they do for replicas.
 //
+// # Limits
+//
+// With Deps.Limits, Push refuses a new stream beyond the tenant's stream limit and a stream's
+// entries beyond its per-stream rate (429, ResourceExhausted, with Loki's texts); the other
+// streams of the push are stored.
+//
 // # Read path
 //
 // SelectLogs and SelectSamples evaluate a parsed query over the heads, unflushed chunks and

@@ -414,3 +414,29 @@ func TestQueryOrderAcrossChunks(t *testing.T) {
 		t.Fatalf("backward [6,12) limit 2 = %q, want %q", got, want)
 	}
 }
+
+// TestFlushLoop: the background loop flushes idle streams and checkpoints the WAL by itself.
+func TestFlushLoop(t *testing.T) {
+	store := newMemStore()
+	cfg := testConfig()
+	cfg.FlushCheckPeriod = 20 * time.Millisecond
+	cfg.ChunkIdlePeriod = 30 * time.Millisecond
+	h := start(t, natstest.RunServer(t), store, cfg)
+	if err := push(t, h.ing, "t", `{app="a"}`, entry(1, "one")); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		seq, _, err := h.ing.wal.Load().LoadCheckpoint(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(store.lines("t")) == 1 && seq > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("not flushed by the loop: store %q, checkpoint %d", store.lines("t"), seq)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}

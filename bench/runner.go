@@ -23,7 +23,11 @@ type RunConfig struct {
 	Runs      int           // measured runs per query, after one warm-up
 	SettleMax time.Duration // longest wait for the server to go idle after the flush
 	Timeout   time.Duration // per push and per query
-	Logger    *slog.Logger
+	// ProfileDir, if set, receives pprof profiles of each target: CPU during the first
+	// ProfileSeconds of ingest, the heap after it, and CPU during repeated runs of each query.
+	ProfileDir     string
+	ProfileSeconds int
+	Logger         *slog.Logger
 }
 
 // Runner loads one data set into targets and measures them.
@@ -34,6 +38,7 @@ type Runner struct {
 	qs     []Query
 	client *http.Client
 	log    *slog.Logger
+	prof   *profiler // nil unless RunConfig.ProfileDir is set
 }
 
 // NewRunner prepares runs of the data set ds whose bodies are in spool.
@@ -46,7 +51,12 @@ func NewRunner(cfg RunConfig, ds *Dataset, spool *Spool) *Runner {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Runner{cfg: cfg, ds: ds, spool: spool, qs: Queries(ds), client: &http.Client{Timeout: cfg.Timeout}, log: cfg.Logger}
+	r := &Runner{cfg: cfg, ds: ds, spool: spool, qs: Queries(ds), client: &http.Client{Timeout: cfg.Timeout}, log: cfg.Logger}
+	if cfg.ProfileDir != "" {
+		r.prof = &profiler{dir: cfg.ProfileDir, client: r.client}
+		r.cfg.ProfileSeconds = max(1, cfg.ProfileSeconds)
+	}
+	return r
 }
 
 // Run pushes the whole data set to t, flushes, waits for it to settle, measures CPU, memory and
@@ -60,9 +70,18 @@ func (r *Runner) Run(ctx context.Context, t Target) Result {
 		res.IngestIssues = append(res.IngestIssues, "no CPU figure: "+cpuErr.Error())
 	}
 	peak := r.sampleRSS(ctx, t)
+	waitProfile := func() error { return nil }
+	if r.prof != nil {
+		waitProfile = r.prof.cpu(ctx, t, time.Duration(r.cfg.ProfileSeconds)*time.Second, t.Name+"-ingest.cpu.pprof")
+	}
 	acked, failure := r.push(ctx, t, &res)
 	if failure != "" {
 		res.IngestIssues = append(res.IngestIssues, failure)
+	}
+	if r.prof != nil {
+		if err := r.prof.fetch(ctx, t, "/debug/pprof/heap", t.Name+"-ingest.heap.pprof"); err != nil {
+			log.Warn("profile", "err", err)
+		}
 	}
 	log.Info("pushed", "lines", res.LinesAcked, "failed_lines", res.LinesFailed, "wall", res.IngestWall.Round(time.Millisecond))
 	if err := r.flush(ctx, t); err != nil {
@@ -84,13 +103,35 @@ func (r *Runner) Run(ctx context.Context, t Target) Result {
 	}
 	log.Info("settled", "cpu_seconds", res.CPUSeconds, "peak_rss", res.PeakRSS, "disk", res.DiskBytes)
 
+	if err := waitProfile(); err != nil { // before the queries, so it never covers them
+		log.Warn("profile", "err", err)
+	}
+
 	exp := r.ds.Expect(acked, r.qs)
 	for _, q := range r.qs {
 		qr := r.query(ctx, t, q, exp)
 		log.Info("query", "id", q.ID, "median", qr.Median, "problem", qr.Problem)
 		res.Queries = append(res.Queries, qr)
+		if r.prof != nil {
+			r.profileQuery(ctx, t, q, qr.Median)
+		}
 	}
 	return res
+}
+
+// profileQuery repeats q while a CPU profile of about twice its median (1–30 s) is taken.
+func (r *Runner) profileQuery(ctx context.Context, t Target, q Query, median time.Duration) {
+	d := min(max(2*median, time.Second), 30*time.Second)
+	wait := r.prof.cpu(ctx, t, d, fmt.Sprintf("%s-query-%s.cpu.pprof", t.Name, q.ID))
+	u := QueryURL(t, q)
+	for end := time.Now().Add(d); time.Now().Before(end) && ctx.Err() == nil; {
+		if _, _, err := r.get(ctx, t, u); err != nil {
+			break
+		}
+	}
+	if err := wait(); err != nil {
+		r.log.Warn("profile", "target", t.Name, "query", q.ID, "err", err)
+	}
 }
 
 // push sends every spooled body with Workers concurrent pushes and reports which were acked.

@@ -42,6 +42,8 @@ func (f *fakeLoki) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch r.URL.Path {
 	case "/loki/api/v1/push":
 		f.push(w, r)
+	case "/debug/pprof/profile", "/debug/pprof/heap":
+		fmt.Fprint(w, r.URL.Path)
 	case "/flush":
 		w.WriteHeader(http.StatusNoContent)
 	case "/metrics":
@@ -148,6 +150,10 @@ func (f *fakeLoki) query(w http.ResponseWriter, r *http.Request) {
 }
 
 func runFake(t *testing.T, fake *fakeLoki) (Result, *Dataset) {
+	return runFakeWith(t, fake, RunConfig{Workers: 3, Retries: 2, Runs: 2})
+}
+
+func runFakeWith(t *testing.T, fake *fakeLoki, cfg RunConfig) (Result, *Dataset) {
 	t.Helper()
 	dir := t.TempDir()
 	spool, err := NewSpool(filepath.Join(dir, "spool"))
@@ -164,7 +170,7 @@ func runFake(t *testing.T, fake *fakeLoki) (Result, *Dataset) {
 	data := filepath.Join(dir, "data")
 	os.MkdirAll(data, 0o755)
 	os.WriteFile(filepath.Join(data, "chunk"), make([]byte, 8192), 0o644)
-	r := NewRunner(RunConfig{Workers: 3, Retries: 2, Runs: 2}, ds, spool)
+	r := NewRunner(cfg, ds, spool)
 	return r.Run(context.Background(), Target{Name: "fake", Dialect: Loki, URL: srv.URL, DataDir: data}), ds
 }
 
@@ -201,6 +207,20 @@ func TestRunnerCatchesWrongAnswer(t *testing.T) {
 	for _, q := range res.Queries[1:] {
 		if q.Problem != "" {
 			t.Errorf("query %s: problem %q", q.ID, q.Problem)
+		}
+	}
+}
+
+func TestRunnerProfiles(t *testing.T) {
+	dir := t.TempDir()
+	res, _ := runFakeWith(t, &fakeLoki{}, RunConfig{Workers: 2, Runs: 1, Retries: 1, ProfileDir: dir})
+	if res.Queries[0].Problem != "" {
+		t.Fatal(res.Queries[0].Problem)
+	}
+	for _, name := range []string{"fake-ingest.cpu.pprof", "fake-ingest.heap.pprof", "fake-query-a.cpu.pprof", "fake-query-d.cpu.pprof"} {
+		b, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil || !strings.HasPrefix(string(b), "/debug/pprof/") {
+			t.Errorf("profile %s: %q, %v", name, b, err)
 		}
 	}
 }

@@ -58,6 +58,8 @@ func run() error {
 	flag.IntVar(&rc.Retries, "retries", 5, "Retries of a push answered 429/5xx or not answered.")
 	flag.IntVar(&rc.Runs, "runs", 3, "Measured runs per query after one warm-up; the median is reported.")
 	flag.DurationVar(&rc.SettleMax, "settle", 60*time.Second, "Longest wait for a server to go idle after the flush.")
+	flag.StringVar(&rc.ProfileDir, "pprof-dir", "", "Save pprof profiles of every target here: CPU during ingest and during each query, heap after ingest.")
+	flag.IntVar(&rc.ProfileSeconds, "pprof-ingest-seconds", 20, "Length of the ingest CPU profile (from the first push).")
 	flag.StringVar(&workDir, "work-dir", "", "Directory for the spool and started servers; default a new temp dir.")
 	flag.BoolVar(&keep, "keep", false, "Keep the work directory (server data and logs).")
 	flag.StringVar(&out, "out", "", "Also write the report to this file.")

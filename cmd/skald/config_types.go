@@ -73,6 +73,11 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	c.Ring.RegisterFlags("ring.", fs)
 	c.Ring.ID, c.Ring.Addr, c.Ring.Dir = "", "", "" // derived from the ingester ID, the gRPC listener and common.path-prefix unless set
 	c.RingWatch.RegisterFlags("ring.watch.", fs)
+	// The watchers' replication factor is the ring's unless set: one flag for the cluster.
+	c.RingWatch.ReplicationFactor = 0
+	if f := fs.Lookup("ring.watch.replication-factor"); f != nil {
+		f.DefValue, f.Usage = "0", f.Usage+" 0: -ring.replication-factor."
+	}
 	c.Ingester.RegisterFlags(fs)
 	c.Distributor.RegisterFlags(fs)
 	c.Querier.RegisterFlags(fs)

@@ -136,8 +136,24 @@ func (a *app) buildIngester() (*actor, error) {
 	a.srv.HTTP.Handle("POST /flush", ing.FlushHandler())
 	a.srv.AddReadyCheck(ing.Ready)
 	return &actor{"ingester", func(ctx context.Context) error {
-		go a.activateWhenReady(ctx, ing)
-		return ing.Run(ctx)
+		ictx, stop := context.WithCancel(context.WithoutCancel(ctx))
+		defer stop()
+		done := make(chan error, 1)
+		go func() { done <- ing.Run(ictx) }()
+		go a.activateWhenReady(ictx, ing)
+		select {
+		case err := <-done:
+			return err
+		case <-ctx.Done():
+		}
+		// LEAVING first, so distributors stop sending here while the final flush runs.
+		lctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		if err := a.member.SetState(lctx, ring.Leaving); err != nil {
+			a.logger.Warn("set ring state", "state", "LEAVING", "err", err)
+		}
+		cancel()
+		stop()
+		return <-done
 	}}, nil
 }
 

@@ -15,8 +15,6 @@ import (
 	"github.com/skaldlogs/skald/pkg/ring"
 	"github.com/skaldlogs/skald/pkg/server"
 	"github.com/skaldlogs/skald/pkg/validation"
-	"github.com/skaldlogs/skald/proto/ringpb"
-	"google.golang.org/grpc"
 )
 
 // target is one runnable service: the targets it needs built first, and how to build it. A
@@ -133,7 +131,7 @@ func (a *app) run(ctx context.Context) error {
 func (a *app) component(name string) *slog.Logger { return a.logger.With("component", name) }
 
 func (a *app) buildServer() (*actor, error) {
-	srv, err := server.New(a.cfg.Server, a.component("server"), a.reg, serviceMethods(&ringpb.Ring_ServiceDesc)...)
+	srv, err := server.New(a.cfg.Server, a.component("server"), a.reg, ring.ServiceMethods()...)
 	if err != nil {
 		return nil, err
 	}
@@ -177,17 +175,5 @@ func sortedKeys(m map[string]bool) []string {
 		out = append(out, k)
 	}
 	sort.Strings(out)
-	return out
-}
-
-// serviceMethods lists a gRPC service's full method names (ring membership RPCs carry no tenant).
-func serviceMethods(sd *grpc.ServiceDesc) []string {
-	var out []string
-	for _, m := range sd.Methods {
-		out = append(out, "/"+sd.ServiceName+"/"+m.MethodName)
-	}
-	for _, s := range sd.Streams {
-		out = append(out, "/"+sd.ServiceName+"/"+s.StreamName)
-	}
 	return out
 }

@@ -123,8 +123,8 @@ func (i *Ingester) Push(ctx context.Context, req *logproto.PushRequest) (*logpro
 	return &logproto.PushResponse{}, nil
 }
 
-// validate filters one stream's entries: too far behind (refused, reported) and identical to
-// the previous entry (dropped silently). It reads the stream's state without holding it across
+// validate filters one stream's entries: too far behind (refused, reported), and identical to
+// the previous entry or to one the stream holds (dropped silently). It reads the stream's state without holding it across
 // the WAL append, so two concurrent pushes may both pass a check the second would fail in
 // sequence; both are then applied, exactly as replay will apply them.
 func (i *Ingester) validate(userID string, t *tenantState, s *stream, in []*logproto.EntryAdapter) (accepted, string) {
@@ -135,8 +135,13 @@ func (i *Ingester) validate(userID string, t *tenantState, s *stream, in []*logp
 	acc := accepted{t: t, s: s, wire: &logproto.StreamAdapter{Labels: s.lstr, Hash: s.fp}}
 	var failed []string
 	nFailed := 0
-	for _, ea := range in {
+	held := s.held(in, maxT, hasLast)
+	for k, ea := range in {
 		if ea == nil {
+			continue
+		}
+		if held != nil && held[k] {
+			i.metrics.discarded.WithLabelValues("duplicate").Inc()
 			continue
 		}
 		e := iter.EntryFromProto(ea)

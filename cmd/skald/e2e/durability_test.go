@@ -67,7 +67,6 @@ func seqOf(text string) int64 {
 	return n
 }
 
-
 // TestKillUnderLoad kills the process with SIGKILL while pushes are in flight, several times,
 // and proves that every acknowledged line is returned exactly once after the restarts.
 func TestKillUnderLoad(t *testing.T) {

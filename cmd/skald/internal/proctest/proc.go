@@ -28,6 +28,7 @@ type Proc struct {
 	Args     []string
 	HTTPPort int    // skald's HTTP port (readiness via /ready), or 0
 	ReadyTCP string // for non-HTTP servers: ready once this address accepts connections
+	ReadyURL string // or once a GET of this URL answers 200 (default: /ready on HTTPPort)
 
 	cmd    *exec.Cmd
 	exited chan error
@@ -128,7 +129,11 @@ func (p *Proc) ready() bool {
 		c.Close()
 		return true
 	}
-	resp, err := http.Get(p.URL("/ready"))
+	u := p.ReadyURL
+	if u == "" {
+		u = p.URL("/ready")
+	}
+	resp, err := http.Get(u)
 	if err != nil {
 		return false
 	}

@@ -63,8 +63,8 @@ func freePorts(n int) ([]int, error) {
 }
 
 // StartSkald starts `skald -target=all` on loopback with its data under dir, without auth or
-// rate limits, and waits for /ready.
-func StartSkald(ctx context.Context, bin, dir string) (*Server, error) {
+// rate limits, and waits for /ready. extra flags go after the harness's own (the last one wins).
+func StartSkald(ctx context.Context, bin, dir string, extra ...string) (*Server, error) {
 	ps, err := freePorts(3)
 	if err != nil {
 		return nil, err
@@ -82,13 +82,14 @@ func StartSkald(ctx context.Context, bin, dir string) (*Server, error) {
 		"-distributor.ingestion-rate-limit-mb=0",
 		"-ingester.per-stream-rate-limit=0",
 	}
+	args = append(args, extra...)
 	t := Target{Name: "skald", Dialect: Loki, URL: fmt.Sprintf("http://127.0.0.1:%d", ps[0]), DataDir: data}
 	return start(ctx, t, bin, dir, args, "/ready")
 }
 
 // StartVictoriaLogs starts victoria-logs on loopback with its data under dir and waits for
-// /health.
-func StartVictoriaLogs(ctx context.Context, bin, dir string) (*Server, error) {
+// /health. extra flags go after the harness's own.
+func StartVictoriaLogs(ctx context.Context, bin, dir string, extra ...string) (*Server, error) {
 	p, err := freePort()
 	if err != nil {
 		return nil, err
@@ -100,6 +101,7 @@ func StartVictoriaLogs(ctx context.Context, bin, dir string) (*Server, error) {
 		"-retentionPeriod=30d",
 		"-loggerLevel=WARN",
 	}
+	args = append(args, extra...)
 	t := Target{Name: "victorialogs", Dialect: VictoriaLogs, URL: fmt.Sprintf("http://127.0.0.1:%d", p), DataDir: data}
 	return start(ctx, t, bin, dir, args, "/health")
 }

@@ -35,6 +35,7 @@ func main() {
 func run() error {
 	var (
 		lokiTargets, vlTargets, dirs targetFlags
+		skaldFlags, vlFlags          targetFlags
 		size, batch                  string
 		ds                           bench.DatasetConfig
 		rc                           bench.RunConfig
@@ -48,6 +49,8 @@ func run() error {
 	flag.StringVar(&tenant, "tenant", "", "X-Scope-OrgID sent to Loki-compatible -target URLs; empty sends none.")
 	flag.StringVar(&skaldBin, "start-skald", "", "Start this skald binary (temp dir, free ports) and bench it.")
 	flag.StringVar(&vlBin, "start-victorialogs", "", "Start this victoria-logs binary (temp dir, free port) and bench it.")
+	flag.Var(&skaldFlags, "skald-flag", "Extra flag for the started skald, e.g. -skald-flag=-ingester.max-chunk-age=10m (repeatable).")
+	flag.Var(&vlFlags, "victorialogs-flag", "Extra flag for the started victoria-logs (repeatable).")
 	flag.StringVar(&size, "bytes", "512MiB", "Raw line bytes of the data set (e.g. 512MiB, 2GiB).")
 	flag.StringVar(&batch, "batch-bytes", "1MiB", "Raw line bytes per push.")
 	flag.Int64Var(&ds.Seed, "seed", 1, "Data set seed.")
@@ -137,13 +140,14 @@ func run() error {
 	var results []bench.Result
 	for _, s := range []struct {
 		bin   string
-		start func(context.Context, string, string) (*bench.Server, error)
+		start func(context.Context, string, string, ...string) (*bench.Server, error)
 		name  string
-	}{{skaldBin, bench.StartSkald, "skald"}, {vlBin, bench.StartVictoriaLogs, "victorialogs"}} {
+		extra []string
+	}{{skaldBin, bench.StartSkald, "skald", skaldFlags}, {vlBin, bench.StartVictoriaLogs, "victorialogs", vlFlags}} {
 		if s.bin == "" {
 			continue
 		}
-		srv, err := s.start(ctx, s.bin, filepath.Join(workDir, s.name))
+		srv, err := s.start(ctx, s.bin, filepath.Join(workDir, s.name), s.extra...)
 		if err != nil {
 			return err
 		}

@@ -124,9 +124,10 @@ func (i *Ingester) Push(ctx context.Context, req *logproto.PushRequest) (*logpro
 }
 
 // validate filters one stream's entries: too far behind (refused, reported), and identical to
-// the previous entry or to one the stream holds (dropped silently). It reads the stream's state without holding it across
-// the WAL append, so two concurrent pushes may both pass a check the second would fail in
-// sequence; both are then applied, exactly as replay will apply them.
+// the previous entry or to one the stream holds in memory (dropped silently, see held). It
+// reads the stream's state without holding it across the WAL append, so two concurrent pushes
+// may both pass a check the second would fail in sequence; both are then applied, exactly as
+// replay will apply them (the WAL holds only accepted entries).
 func (i *Ingester) validate(userID string, t *tenantState, s *stream, in []*logproto.EntryAdapter) (accepted, string) {
 	s.mu.RLock()
 	maxT, last, hasLast := s.maxT, s.last, s.hasLast

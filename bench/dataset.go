@@ -101,9 +101,12 @@ func EstimateLines(cfg DatasetConfig) int64 {
 	return int64(float64(cfg.Bytes) / AvgLineBytes(cfg.Seed, cfg.Streams) * 0.97)
 }
 
-// StartFor returns a start time such that the data set ends about margin before now.
+// StartFor returns a start time such that the data set ends at least margin before now: the
+// line count is overestimated by 3%, so the data never ends in the future (which servers reject
+// beyond a grace period) and ends at most ~3% of its span earlier than aimed.
 func StartFor(cfg DatasetConfig, now time.Time, margin time.Duration) time.Time {
-	span := time.Duration(EstimateLines(cfg)/1) * cfg.Step
+	lines := float64(cfg.Bytes) / AvgLineBytes(cfg.Seed, cfg.Streams) * 1.03
+	span := time.Duration(lines) * cfg.Step
 	return now.Add(-span - margin).Truncate(time.Second)
 }
 

@@ -177,7 +177,18 @@ func TestStartForEndsBeforeNow(t *testing.T) {
 	cfg.Start = StartFor(cfg, now, 2*time.Minute)
 	ds, _, _ := generate(t, cfg)
 	end := time.Unix(0, ds.Last)
-	if end.After(now) || end.Before(now.Add(-10*time.Minute)) {
-		t.Fatalf("data set ends at %v, want shortly before %v", end, now)
+	if end.After(now.Add(-2*time.Minute)) || end.Before(now.Add(-3*time.Minute)) {
+		t.Fatalf("data set ends at %v, want 2-3 minutes before %v", end, now)
+	}
+	// A bigger data set (a longer span) must not end in the future either.
+	cfg.Bytes = 64 << 20
+	cfg.BatchBytes = 1 << 20
+	cfg.Start = StartFor(cfg, now, 2*time.Minute)
+	ds, err := Generate(cfg, func([]byte) error { return nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if end := time.Unix(0, ds.Last); end.After(now.Add(-2*time.Minute)) || end.Before(now.Add(-4*time.Minute)) {
+		t.Fatalf("64 MiB data set ends at %v, want 2-4 minutes before %v", end, now)
 	}
 }

@@ -39,7 +39,8 @@ func grpcError(err error) error {
 
 // Query implements querierpb.QuerierServer over the data in memory.
 func (i *Ingester) Query(req *querierpb.LogQueryRequest, srv grpc.ServerStreamingServer[querierpb.LogQueryResponse]) error {
-	sel, err := syntax.ParseLogSelector(req.Selector, true)
+	// The querier validated the query; accept what it sends.
+	sel, err := syntax.ParseLogSelector(req.Selector, false)
 	if err != nil {
 		return status.Error(codes.InvalidArgument, err.Error())
 	}

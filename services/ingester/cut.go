@@ -58,8 +58,7 @@ func (i *Ingester) cutMarkers(now time.Time, force bool, limit int) []wal.Record
 		size := 0
 		for _, s := range i.tenant(id, false).snapshot() {
 			s.mu.RLock()
-			due := len(s.head) > 0 && (force || now.Sub(s.lastPush) >= i.cfg.ChunkIdlePeriod ||
-				now.Sub(s.headCreated) >= i.cfg.MaxChunkAge || time.Duration(s.headMaxT-s.headMinT) >= i.cfg.MaxChunkAge)
+			due := i.dueLocked(s, now, force)
 			s.mu.RUnlock()
 			if !due {
 				continue
@@ -83,6 +82,15 @@ func (i *Ingester) cutMarkers(now time.Time, force bool, limit int) []wal.Record
 		return []wal.Record{{Kind: wal.KindMarker}}
 	}
 	return out
+}
+
+// dueLocked reports whether s's head must be cut now: forced, idle, spanning or open for
+// max_chunk_age, or started below the relief sequence (see checkpoint). Caller holds s.mu and
+// flushMu.
+func (i *Ingester) dueLocked(s *stream, now time.Time, force bool) bool {
+	return len(s.head) > 0 && (force || now.Sub(s.lastPush) >= i.cfg.ChunkIdlePeriod ||
+		now.Sub(s.headCreated) >= i.cfg.MaxChunkAge || time.Duration(s.headMaxT-s.headMinT) >= i.cfg.MaxChunkAge ||
+		s.headFirstSeq < i.relief)
 }
 
 // cutByMarkers logs the due cuts in the WAL and performs them as the markers are applied. It
@@ -114,8 +122,7 @@ func (i *Ingester) cutDirect(now time.Time, force bool) {
 	for _, id := range i.tenantIDs() {
 		for _, s := range i.tenant(id, false).snapshot() {
 			s.mu.Lock()
-			if len(s.head) > 0 && (force || s.full || now.Sub(s.lastPush) >= i.cfg.ChunkIdlePeriod || now.Sub(s.headCreated) >= i.cfg.MaxChunkAge ||
-				time.Duration(s.headMaxT-s.headMinT) >= i.cfg.MaxChunkAge) {
+			if s.full || i.dueLocked(s, now, force) {
 				s.cutLocked(i.applied)
 			}
 			s.mu.Unlock()

@@ -24,6 +24,7 @@ func (i *Ingester) flush(ctx context.Context, force bool) error {
 	if !i.cutByMarkers(ctx, now, force) {
 		i.cutDirect(now, force)
 	}
+	i.relief = 0
 
 	var errs []error
 	for _, id := range i.tenantIDs() {
@@ -138,7 +139,15 @@ func (i *Ingester) checkpoint(ctx context.Context, now time.Time) error {
 		return nil
 	}
 	ckpt = max(ckpt, i.lastCkpt)
-	if err := w.Checkpoint(ctx, ckpt, encodeMarks(i.marks)); err != nil {
+	meta := encodeMarks(i.marks)
+	if len(meta) > w.MaxRecordBytes()/2 {
+		// Marks pile up when a few old heads hold the checkpoint far back while other streams
+		// flush. Cut the heads from the older half of that range at the next flush, so the
+		// checkpoint moves and the marks below it go.
+		i.relief = ckpt + (i.applied+1-ckpt)/2 + 1
+		i.logger.Info("wal checkpoint meta large: cutting old heads next flush", "bytes", len(meta), "checkpoint", ckpt, "relief_below", i.relief)
+	}
+	if err := w.Checkpoint(ctx, ckpt, meta); err != nil {
 		return fmt.Errorf("checkpoint wal: %w", err)
 	}
 	i.lastCkpt, i.marksDirty = ckpt, false

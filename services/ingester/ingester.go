@@ -60,6 +60,9 @@ type Ingester struct {
 	marks      map[markKey]uint64
 	marksDirty bool
 	lastCkpt   uint64
+	// relief, when set, makes the next flush cut every head that started below it: the flush
+	// marks grew too large for one checkpoint because old heads held the checkpoint back.
+	relief uint64
 
 	flushReqs chan chan error
 	stopping  chan struct{} // closed when Run stops serving flush requests

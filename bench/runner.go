@@ -27,6 +27,9 @@ type RunConfig struct {
 	// ProfileSeconds of ingest, the heap after it, and CPU during repeated runs of each query.
 	ProfileDir     string
 	ProfileSeconds int
+	// QueryDelay waits this long after the settle before querying, e.g. past Skald's or Loki's
+	// chunk retain period so queries read the store rather than ingester memory.
+	QueryDelay time.Duration
 	Logger         *slog.Logger
 }
 
@@ -107,6 +110,13 @@ func (r *Runner) Run(ctx context.Context, t Target) Result {
 		log.Warn("profile", "err", err)
 	}
 
+	if r.cfg.QueryDelay > 0 {
+		log.Info("waiting before the queries", "delay", r.cfg.QueryDelay)
+		select {
+		case <-time.After(r.cfg.QueryDelay):
+		case <-ctx.Done():
+		}
+	}
 	exp := r.ds.Expect(acked, r.qs)
 	for _, q := range r.qs {
 		qr := r.query(ctx, t, q, exp)

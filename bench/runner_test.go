@@ -14,6 +14,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/golang/snappy"
 	"google.golang.org/protobuf/proto"
@@ -213,7 +214,11 @@ func TestRunnerCatchesWrongAnswer(t *testing.T) {
 
 func TestRunnerProfiles(t *testing.T) {
 	dir := t.TempDir()
-	res, _ := runFakeWith(t, &fakeLoki{}, RunConfig{Workers: 2, Runs: 1, Retries: 1, ProfileDir: dir})
+	began := time.Now()
+	res, _ := runFakeWith(t, &fakeLoki{}, RunConfig{Workers: 2, Runs: 1, Retries: 1, ProfileDir: dir, QueryDelay: 100 * time.Millisecond})
+	if time.Since(began) < 100*time.Millisecond {
+		t.Fatal("the query delay was not waited")
+	}
 	if res.Queries[0].Problem != "" {
 		t.Fatal(res.Queries[0].Problem)
 	}

@@ -63,6 +63,7 @@ func run() error {
 	flag.DurationVar(&rc.SettleMax, "settle", 60*time.Second, "Longest wait for a server to go idle after the flush.")
 	flag.StringVar(&rc.ProfileDir, "pprof-dir", "", "Save pprof profiles of every target here: CPU during ingest and during each query, heap after ingest.")
 	flag.IntVar(&rc.ProfileSeconds, "pprof-ingest-seconds", 20, "Length of the ingest CPU profile (from the first push).")
+	flag.DurationVar(&rc.QueryDelay, "query-delay", 0, "Wait this long after ingest settles before querying (e.g. 70s: past Skald's 1m chunk retain period, so queries read the store).")
 	flag.StringVar(&workDir, "work-dir", "", "Directory for the spool and started servers; default a new temp dir.")
 	flag.BoolVar(&keep, "keep", false, "Keep the work directory (server data and logs).")
 	flag.StringVar(&out, "out", "", "Also write the report to this file.")

@@ -30,7 +30,7 @@ type RunConfig struct {
 	// QueryDelay waits this long after the settle before querying, e.g. past Skald's or Loki's
 	// chunk retain period so queries read the store rather than ingester memory.
 	QueryDelay time.Duration
-	Logger         *slog.Logger
+	Logger     *slog.Logger
 }
 
 // Runner loads one data set into targets and measures them.

@@ -81,6 +81,7 @@ func (a *app) buildRingMember() (*actor, error) {
 	}
 	node.RegisterService(a.srv.GRPC)
 	a.member, a.readRing, a.memberAddr = node, node, cfg.Addr
+	a.ringStarted = make(chan struct{})
 	a.srv.HTTP.Handle("/ring", ring.NewHTTPHandler(node, cfg.HeartbeatTimeout, a.logger))
 	a.srv.AddReadyCheck(node.Ready)
 	return &actor{"ring", func(ctx context.Context) error {
@@ -88,6 +89,7 @@ func (a *app) buildRingMember() (*actor, error) {
 			node.Close()
 			return fmt.Errorf("join ring: %w", err)
 		}
+		close(a.ringStarted)
 		<-ctx.Done()
 		// The ingester has flushed by now (it stops before the ring): leave, then stop Raft.
 		lctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -123,7 +125,7 @@ type ingesterDeps struct {
 
 func (a *app) buildIngester() (*actor, error) {
 	w := store.NewWriter(a.bucket, a.cfg.StoreWriter, a.logger)
-	ing, err := ingester.New(a.cfg.Ingester, ingester.Deps{NATS: a.nats.conn, Store: storeAdapter{w: w, opts: chunk.DefaultOptions()}}, a.logger, a.reg)
+	ing, err := ingester.New(a.cfg.Ingester, ingester.Deps{NATS: a.nats.conn, Store: ingester.NewStoreAdapter(w, chunk.DefaultOptions()), Limits: a.overrides}, a.logger, a.reg)
 	if err != nil {
 		return nil, err
 	}
@@ -157,25 +159,32 @@ func (a *app) buildIngester() (*actor, error) {
 	}}, nil
 }
 
-// activateWhenReady moves this member to ACTIVE once the WAL is replayed.
+// activateWhenReady moves this member to ACTIVE once it has joined the ring (Start returned;
+// before that the local ring may still show a previous incarnation as ACTIVE) and the WAL is
+// replayed.
 func (a *app) activateWhenReady(ctx context.Context, ing *ingester.Ingester) {
+	select {
+	case <-ctx.Done():
+		return
+	case <-a.ringStarted:
+	}
 	t := time.NewTicker(50 * time.Millisecond)
 	defer t.Stop()
-	for {
+	for attempts := 1; ; attempts++ {
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
 		}
-		if a.member.Ready() == nil {
-			return // already ACTIVE
-		}
 		if ing.Ready() != nil {
 			continue // still replaying the WAL
 		}
-		// Fails until the member has joined (Start is still running); retried on the next tick.
-		if err := a.member.SetState(ctx, ring.Active); err != nil {
-			a.logger.Debug("set ring state", "state", "ACTIVE", "err", err)
+		err := a.member.SetState(ctx, ring.Active)
+		if err == nil {
+			return
+		}
+		if attempts%100 == 0 {
+			a.logger.Warn("set ring state", "state", "ACTIVE", "attempts", attempts, "err", err)
 		}
 	}
 }
@@ -202,12 +211,14 @@ func (a *app) buildQuerier() (*actor, error) {
 	if err != nil {
 		return nil, err
 	}
-	limits := a.overrides
+	if err := reader.RegisterMetrics(a.reg); err != nil {
+		return nil, err
+	}
 	q, err := querier.New(a.cfg.Querier, querier.Deps{
 		Ring:           a.readRing,
 		IngesterClient: a.pool.querier,
 		Store:          reader,
-		Limits:         overridesLimits{limits},
+		Limits:         querier.OverridesLimits(a.overrides),
 		NewEngine: func(src logql.Querier, opts logql.EngineOpts) querier.Engine {
 			return logql.NewEngine(opts, src, a.logger)
 		},

@@ -59,13 +59,14 @@ type app struct {
 	srv    *server.Server
 	pool   *connPool
 
-	bucket     objstore.Bucket
-	overrides  *validation.Overrides
-	nats       *natsDeps
-	member     *ring.Node
-	memberAddr string
-	readRing   ring.ReadRing
-	ingester   ingesterDeps
+	bucket      objstore.Bucket
+	overrides   *validation.Overrides
+	nats        *natsDeps
+	member      *ring.Node
+	memberAddr  string
+	ringStarted chan struct{} // closed once the member has joined
+	readRing    ring.ReadRing
+	ingester    ingesterDeps
 
 	actors []actor
 	built  map[string]bool

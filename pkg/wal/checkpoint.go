@@ -71,10 +71,18 @@ func (w *WAL) lastMsg(ctx context.Context, subj string) (*jetstream.RawStreamMsg
 		if attempt%20 == 0 {
 			w.logger.Info("waiting for the wal stream to serve reads", "err", err)
 		}
-		select {
-		case <-ctx.Done():
-			return nil, ctx.Err()
-		case <-time.After(100 * time.Millisecond):
+		if err := pause(ctx); err != nil {
+			return nil, err
 		}
+	}
+}
+
+// pause waits a moment before retrying a JetStream read that found no responders.
+func pause(ctx context.Context) error {
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-time.After(100 * time.Millisecond):
+		return nil
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 )
 
@@ -41,6 +42,13 @@ func (w *WAL) Replay(ctx context.Context, fromSeq uint64, f func(seq uint64, r R
 			return err
 		}
 		batch, err := cons.Fetch(replayFetch, jetstream.FetchMaxWait(w.cfg.RequestTimeout))
+		if errors.Is(err, nats.ErrNoResponders) {
+			// On a cluster the replay consumer may not be reachable yet: ask again.
+			if err := pause(ctx); err != nil {
+				return err
+			}
+			continue
+		}
 		if err != nil {
 			return fmt.Errorf("fetch wal records: %w", err)
 		}
@@ -70,6 +78,12 @@ func (w *WAL) Replay(ctx context.Context, fromSeq uint64, f func(seq uint64, r R
 			}
 		}
 		if err := batch.Error(); err != nil && !errors.Is(err, jetstream.ErrNoMessages) {
+			if got == 0 && errors.Is(err, nats.ErrNoResponders) {
+				if err := pause(ctx); err != nil {
+					return err
+				}
+				continue
+			}
 			return fmt.Errorf("fetch wal records: %w", err)
 		}
 		if got == 0 {

@@ -116,8 +116,26 @@ func (p *Proc) Start() time.Duration {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	p.T.Fatalf("%s not ready after 2m\n%s", p.Name, p.Tail())
+	p.T.Fatalf("%s not ready after 2m (%s)\n%s", p.Name, p.readyBody(), p.Tail())
 	return 0
+}
+
+// readyBody is what the readiness URL answers now, for failure messages.
+func (p *Proc) readyBody() string {
+	if p.ReadyTCP != "" {
+		return "tcp " + p.ReadyTCP
+	}
+	u := p.ReadyURL
+	if u == "" {
+		u = p.URL("/ready")
+	}
+	resp, err := http.Get(u)
+	if err != nil {
+		return err.Error()
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return fmt.Sprintf("%d %s", resp.StatusCode, b)
 }
 
 func (p *Proc) ready() bool {

@@ -2,7 +2,9 @@
 SHELL := /bin/bash
 GO ?= go
 BIN := bin
-TOOLS := $(CURDIR)/.tools
+# Servers the tests start (versitygw, nats-server) live with the Go tools, outside the checkout,
+# so a fresh clone on the same machine reuses them.
+TOOLS := $(shell $(GO) env GOPATH)/bin
 export PATH := $(TOOLS):$(PATH)
 # Modules of the workspace (go.work); tests run over all of them.
 PKGS := ./proto/... ./pkg/... ./services/... ./cmd/skald/... ./web/...
@@ -11,7 +13,7 @@ REVISION ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 LDFLAGS := -s -w -X github.com/skaldlogs/skald/pkg/buildinfo.Version=$(VERSION) \
 	-X github.com/skaldlogs/skald/pkg/buildinfo.Revision=$(REVISION)
 
-.PHONY: build run test test-unit test-e2e test-cluster proto demo bench tools lint clean
+.PHONY: build run test test-unit test-race test-e2e test-cluster proto demo bench tools lint clean
 
 build:
 	CGO_ENABLED=0 $(GO) build -ldflags '$(LDFLAGS)' -o $(BIN)/skald ./cmd/skald
@@ -19,16 +21,32 @@ build:
 run: build
 	$(BIN)/skald -target=all
 
-# Every test: unit tests (race detector on the concurrency-heavy packages), then the end-to-end
-# tests against the built binary. Installs what the tests need first.
-test: tools build test-unit test-e2e
+# Packages whose tests also run under the race detector: everything that shares state across
+# goroutines (WAL group commit, ring, in-process streams, merges, store fetches, the services).
+RACE_PKGS := ./pkg/wal/... ./pkg/ring/... ./pkg/inproc/... ./pkg/iter/... ./pkg/store/... ./pkg/validation/... \
+	./services/...
+
+# Every test: unit tests, the race detector on the concurrency-heavy packages, the end-to-end
+# tests against the built binary, and the multi-process cluster test. Installs what they need.
+test: tools build test-unit test-race test-e2e test-cluster
 
 test-unit:
 	$(GO) vet $(PKGS)
 	$(GO) test -count=1 $(PKGS)
 
+test-race:
+	$(GO) test -count=1 -race $(RACE_PKGS)
+
+# SKALD_E2E_BULK_BYTES (default 1 GiB) sizes the push-then-SIGTERM test.
 test-e2e: build
-	SKALD_BIN=$(CURDIR)/$(BIN)/skald $(GO) test -count=1 -tags e2e -timeout 20m ./cmd/skald/e2e/...
+	SKALD_BIN=$(CURDIR)/$(BIN)/skald $(GO) test -count=1 -v -tags e2e -timeout 20m ./cmd/skald/e2e/... 2>&1 | \
+		grep -v '^=== RUN'; exit $${PIPESTATUS[0]}
+
+# A 3-node NATS cluster, S3 (versitygw), 3 ingesters, 2 distributors and a querier as separate
+# processes; SIGKILLs, a wiped disk, a rolling restart and a NATS node loss under load.
+test-cluster: build
+	SKALD_BIN=$(CURDIR)/$(BIN)/skald $(GO) test -count=1 -v -tags cluster -timeout 20m ./cmd/skald/clustertest/... 2>&1 | \
+		grep -v '^=== RUN'; exit $${PIPESTATUS[0]}
 
 tools:
 	scripts/ensure-tools.sh $(TOOLS)

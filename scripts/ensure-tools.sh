@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Installs the real servers the tests start themselves (into $1, default ./.tools), once.
+# Installs the real servers the tests start themselves (into $1, default $GOPATH/bin), once.
 # Everything comes from the Go module proxy or Debian's packages.
 set -euo pipefail
-dir=${1:-$(pwd)/.tools}
+dir=${1:-$(go env GOPATH)/bin}
 mkdir -p "$dir"
 if [ ! -x "$dir/versitygw" ]; then
   echo "installing versitygw (S3 server for the S3 conformance tests)"

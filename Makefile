@@ -19,7 +19,7 @@ build:
 	CGO_ENABLED=0 $(GO) build -ldflags '$(LDFLAGS)' -o $(BIN)/skald ./cmd/skald
 
 run: build
-	$(BIN)/skald -target=all
+	$(BIN)/skald -target=all -auth.enabled=false
 
 # Packages whose tests also run under the race detector: everything that shares state across
 # goroutines (WAL group commit, ring, in-process streams, merges, store fetches, the services).

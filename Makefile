@@ -7,7 +7,8 @@ BIN := bin
 TOOLS := $(shell $(GO) env GOPATH)/bin
 export PATH := $(TOOLS):$(PATH)
 # Modules of the workspace (go.work); tests run over all of them.
-PKGS := ./proto/... ./pkg/... ./services/... ./cmd/skald/... ./web/...
+PKGS := ./proto/... ./pkg/... ./services/distributor/... ./services/ingester/... ./services/querier/... \
+	./cmd/skald/... ./web/...
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 REVISION ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 LDFLAGS := -s -w -X github.com/skaldlogs/skald/pkg/buildinfo.Version=$(VERSION) \
@@ -24,7 +25,7 @@ run: build
 # Packages whose tests also run under the race detector: everything that shares state across
 # goroutines (WAL group commit, ring, in-process streams, merges, store fetches, the services).
 RACE_PKGS := ./pkg/wal/... ./pkg/ring/... ./pkg/inproc/... ./pkg/iter/... ./pkg/store/... ./pkg/validation/... \
-	./services/...
+	./services/distributor/... ./services/ingester/... ./services/querier/...
 
 # Every test: unit tests, the race detector on the concurrency-heavy packages, the end-to-end
 # tests against the built binary, and the multi-process cluster test. Installs what they need.

@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"fmt"
 
+	"github.com/cespare/xxhash/v2"
 	"github.com/skaldlogs/skald/pkg/labels"
 )
 
@@ -40,8 +41,9 @@ func (o Options) withDefaults() Options {
 // Full blocks are compressed as they are cut, so a builder holds at most one block uncompressed.
 // Not safe for concurrent use.
 type Builder struct {
-	opts Options
-	err  error
+	opts    Options
+	version byte // formatVersion; formatVersionNoHashes only in tests of the old format
+	err     error
 
 	// Finished blocks stay as separate slices (header first) and are joined once by Finish:
 	// growing one buffer by doubling copied every block about twice.
@@ -55,6 +57,7 @@ type Builder struct {
 	lines    []byte
 	lineLens []int
 	meta     []byte
+	hashes   []byte
 	hasMeta  bool
 	n        int
 	minT     int64
@@ -68,12 +71,16 @@ type Builder struct {
 
 // NewBuilder returns an empty builder.
 func NewBuilder(opts Options) *Builder {
+	return newBuilderVersion(opts, formatVersion)
+}
+
+func newBuilderVersion(opts Options, version byte) *Builder {
 	opts = opts.withDefaults()
-	b := &Builder{opts: opts}
+	b := &Builder{opts: opts, version: version}
 	if opts.Codec >= numCodecs {
 		b.err = fmt.Errorf("new builder: unknown codec %d", opts.Codec)
 	}
-	hdr := append([]byte(magic), formatVersion, byte(opts.Codec), 0, 0)
+	hdr := append([]byte(magic), version, byte(opts.Codec), 0, 0)
 	b.parts = append(b.parts, hdr)
 	b.outLen = len(hdr)
 	return b
@@ -134,7 +141,7 @@ func (b *Builder) Size() int64 { return b.rawSize }
 // CompressedSize estimates the encoded size: finished blocks as compressed plus the open block
 // uncompressed.
 func (b *Builder) CompressedSize() int64 {
-	return int64(b.outLen + len(b.times) + len(b.lengths) + len(b.lines) + len(b.meta))
+	return int64(b.outLen + len(b.times) + len(b.lengths) + len(b.lines) + len(b.meta) + 8*b.n)
 }
 
 // Bounds returns the first and last timestamps appended (zeros when empty).
@@ -154,8 +161,24 @@ func (b *Builder) cut() error {
 	if b.hasMeta {
 		meta = b.meta
 	}
-	cols := [numColumns][]byte{append(b.times, b.lengths...), b.lines, meta}
-	for c, col := range cols {
+	// The filter and the line hashes are computed here, not in Append, so an open builder holds
+	// no gram bitmap (an ingester may keep one builder per stream) and hashing runs over a
+	// block's lines in one tight loop.
+	grams := gramSets.Get().(*gramSet)
+	off := 0
+	for _, l := range b.lineLens {
+		line := b.lines[off : off+l]
+		grams.addLine(bstr(line))
+		if b.version != formatVersionNoHashes {
+			b.hashes = binary.LittleEndian.AppendUint64(b.hashes, xxhash.Sum64(line))
+		}
+		off += l
+	}
+	m.filter = grams.buildFilter(b.opts.FilterBitsPerGram)
+	grams.reset()
+	gramSets.Put(grams)
+	cols := [numColumns][]byte{append(b.times, b.lengths...), b.lines, meta, b.hashes}
+	for c, col := range cols[:columnsOf(b.version)] {
 		if len(col) > maxColumnSize {
 			return fmt.Errorf("cut block: column %d is %d bytes, over %d", c, len(col), maxColumnSize)
 		}
@@ -171,19 +194,8 @@ func (b *Builder) cut() error {
 		m.rawLen[c] = len(col)
 		m.colCRC[c] = crc(out)
 	}
-	// The filter is built here, not in Append, so an open builder holds no gram bitmap: an
-	// ingester may keep one builder per stream.
-	grams := gramSets.Get().(*gramSet)
-	off := 0
-	for _, l := range b.lineLens {
-		grams.addLine(bstr(b.lines[off : off+l]))
-		off += l
-	}
-	m.filter = grams.buildFilter(b.opts.FilterBitsPerGram)
-	grams.reset()
-	gramSets.Put(grams)
 	b.blocks = append(b.blocks, m)
-	b.times, b.lengths, b.lines, b.meta = b.times[:0], b.lengths[:0], b.lines[:0], b.meta[:0]
+	b.times, b.lengths, b.lines, b.meta, b.hashes = b.times[:0], b.lengths[:0], b.lines[:0], b.meta[:0], b.hashes[:0]
 	b.lineLens = b.lineLens[:0]
 	b.hasMeta, b.n, b.raw = false, 0, 0
 	return nil
@@ -202,7 +214,7 @@ func (b *Builder) Finish() ([]byte, Meta, error) {
 	var dir []byte
 	dir = binary.AppendUvarint(dir, uint64(len(b.blocks)))
 	for i := range b.blocks {
-		dir = appendBlockMeta(dir, &b.blocks[i])
+		dir = appendBlockMeta(dir, &b.blocks[i], b.version)
 	}
 	out := make([]byte, 0, dirOff+len(dir)+trailerSize)
 	for _, p := range b.parts {

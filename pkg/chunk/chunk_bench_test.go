@@ -119,3 +119,25 @@ func BenchmarkSmallChunk(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkInfo reports the rate of the sample fast path's pass: timestamps, line lengths and
+// line hashes, no line bytes.
+func BenchmarkInfo(b *testing.B) {
+	es, raw := benchEntries(b)
+	data, meta, err := build(es, Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(raw)
+	for b.Loop() {
+		ch, _ := Decode(data)
+		it := ch.InfoIterator(meta.MinT, meta.MaxT+1)
+		n := 0
+		for it.Next() {
+			n += it.At().LineLen
+		}
+		if int64(n) != raw {
+			b.Fatal("short count")
+		}
+	}
+}

@@ -284,5 +284,10 @@ func decodeAndDrain(data []byte, meta Meta) error {
 	if (err == nil) != (perr == nil) {
 		return fmt.Errorf("iterator says %v, Prepare says %v", err, perr)
 	}
+	if err != nil {
+		return err
+	}
+	// The hash column is read only by the info iterator.
+	_, err = drainInfos(ch.InfoIterator(meta.MinT, meta.MaxT+1))
 	return err
 }

@@ -17,6 +17,7 @@ type Chunk struct {
 	// offset to its end) when data is nil.
 	blockData map[int][]byte
 	size      int
+	version   byte
 	codec     Codec
 	blocks    []blockMeta
 	meta      Meta
@@ -73,7 +74,7 @@ func decodeDirectory(head, tail []byte, size int) (*Chunk, error) {
 	if string(head[:4]) != magic || string(tail[len(tail)-4:]) != magic {
 		return nil, corrupt(-1, 0, "bad magic", nil)
 	}
-	if head[4] != formatVersion {
+	if head[4] != formatVersion && head[4] != formatVersionNoHashes {
 		return nil, corrupt(-1, 4, fmt.Sprintf("unsupported version %d", head[4]), nil)
 	}
 	codec := Codec(head[5])
@@ -97,7 +98,8 @@ func decodeDirectory(head, tail []byte, size int) (*Chunk, error) {
 	if dirChecksum(head, dir) != binary.LittleEndian.Uint32(tr[8:]) {
 		return nil, corrupt(-1, dirOff, "directory checksum mismatch", nil)
 	}
-	c := &Chunk{codec: codec, size: size}
+	c := &Chunk{codec: codec, size: size, version: head[4]}
+	ncols := columnsOf(c.version)
 	d := decbuf{b: dir}
 	n := d.size(len(dir))
 	c.blocks = make([]blockMeta, 0, n)
@@ -109,7 +111,7 @@ func decodeDirectory(head, tail []byte, size int) (*Chunk, error) {
 		span := d.uvarint()
 		m.entries = d.size(maxColumnSize)
 		m.rawSize = d.size(maxColumnSize * 2)
-		for col := 0; col < numColumns; col++ {
+		for col := 0; col < ncols; col++ {
 			m.compLen[col] = d.size(dirOff)
 			m.rawLen[col] = d.size(maxColumnSize)
 			m.colCRC[col] = d.u32()
@@ -126,6 +128,8 @@ func decodeDirectory(head, tail []byte, size int) (*Chunk, error) {
 			return nil, corrupt(i, dirOff, fmt.Sprintf("block at %d, want %d", m.offset, next), nil)
 		case m.entries == 0:
 			return nil, corrupt(i, dirOff, "empty block", nil)
+		case ncols > colHashes && m.rawLen[colHashes] != 8*m.entries:
+			return nil, corrupt(i, dirOff, "line hash column size does not match the entries", nil)
 		case len(m.filter)%8 != 0:
 			return nil, corrupt(i, dirOff, "filter length not a multiple of 8", nil)
 		case i > 0 && m.minT < c.blocks[i-1].maxT:
@@ -274,7 +278,6 @@ func (c *Chunk) loadTimes(b int, db *decodedBlock) error {
 
 // loadLines decodes the lines and structured metadata of block b; loadTimes must have run.
 func (c *Chunk) loadLines(b int, db *decodedBlock) error {
-	m := &c.blocks[b]
 	lines, err := c.column(b, colLines)
 	if err != nil {
 		return err
@@ -286,6 +289,12 @@ func (c *Chunk) loadLines(b int, db *decodedBlock) error {
 		db.offs = append(db.offs, off)
 		off += l
 	}
+	return c.loadMeta(b, db)
+}
+
+// loadMeta decodes the structured metadata of block b and validates it.
+func (c *Chunk) loadMeta(b int, db *decodedBlock) error {
+	m := &c.blocks[b]
 	db.metaOff = db.metaOff[:0]
 	db.meta = nil
 	if m.rawLen[colMeta] == 0 {

@@ -5,7 +5,10 @@
 //   - timestamps (delta-encoded uvarints) and line lengths: all that count_over_time and
 //     bytes_over_time need (SizeIterator decompresses nothing else);
 //   - line bytes, back to back;
-//   - structured metadata, apart, so a line scan never decompresses it when a block has none.
+//   - structured metadata, apart, so a line scan never decompresses it when a block has none;
+//   - line hashes (xxhash64, version 2 on): with the timestamps, lengths and metadata, all that a
+//     sample of count_over_time/bytes_over_time needs, deduplication hash included
+//     (InfoIterator), so those queries decompress no line bytes.
 //
 // Every block has a directory entry with its min/max timestamp, entry count, sizes, a CRC32C per
 // column and a token filter: a Bloom filter over the distinct 4-grams of its lines. A literal

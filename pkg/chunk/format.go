@@ -10,19 +10,25 @@ import (
 // Layout (docs/format/chunk.md has the full description):
 //
 //	header    magic "SKCH" | version u8 | codec u8 | 2 reserved zero bytes
-//	blocks    per block, its compressed columns back to back: timestamps+lengths, lines, metadata
+//	blocks    per block, its compressed columns back to back: timestamps+lengths, lines,
+//	          metadata, and (version 2) line hashes
 //	directory uvarint block count, then per block its summary (blockMeta) and token filter
 //	trailer   directory offset u64 | CRC32C of header+directory u32 | magic "SKCH"
 const (
 	magic         = "SKCH"
-	formatVersion = 1
-	headerSize    = 8
-	trailerSize   = 16
+	formatVersion = 2
+	// formatVersionNoHashes is the first version: no line hash column. Still read.
+	formatVersionNoHashes = 1
+	headerSize            = 8
+	trailerSize           = 16
 
-	numColumns = 3
+	numColumns = 4
 	colTimes   = 0 // delta-encoded timestamps then line lengths, uvarints
 	colLines   = 1 // line bytes back to back
 	colMeta    = 2 // structured metadata per entry; empty when no entry has any
+	// colHashes holds each line's xxhash64 (u64 little-endian), version 2 on: the hash a
+	// sample carries for deduplication, so a count or byte sum needs no line bytes.
+	colHashes = 3
 
 	// maxColumnSize bounds a decompressed column, so a damaged or hostile directory cannot make
 	// a reader allocate without limit.
@@ -94,7 +100,11 @@ type blockMeta struct {
 }
 
 func (m *blockMeta) end() int {
-	return m.offset + m.compLen[0] + m.compLen[1] + m.compLen[2]
+	end := m.offset
+	for _, l := range m.compLen {
+		end += l
+	}
+	return end
 }
 
 func (m *blockMeta) colOffset(c int) int {
@@ -105,13 +115,21 @@ func (m *blockMeta) colOffset(c int) int {
 	return off
 }
 
-func appendBlockMeta(b []byte, m *blockMeta) []byte {
+// columnsOf is the number of columns a block has in a chunk of version v.
+func columnsOf(v byte) int {
+	if v == formatVersionNoHashes {
+		return 3
+	}
+	return numColumns
+}
+
+func appendBlockMeta(b []byte, m *blockMeta, version byte) []byte {
 	b = binary.AppendUvarint(b, uint64(m.offset))
 	b = binary.AppendVarint(b, m.minT)
 	b = binary.AppendUvarint(b, uint64(m.maxT-m.minT))
 	b = binary.AppendUvarint(b, uint64(m.entries))
 	b = binary.AppendUvarint(b, uint64(m.rawSize))
-	for c := 0; c < numColumns; c++ {
+	for c := 0; c < columnsOf(version); c++ {
 		b = binary.AppendUvarint(b, uint64(m.compLen[c]))
 		b = binary.AppendUvarint(b, uint64(m.rawLen[c]))
 		b = binary.LittleEndian.AppendUint32(b, m.colCRC[c])

@@ -19,6 +19,11 @@ func FuzzDecode(f *testing.F) {
 		}
 		f.Add(data)
 	}
+	old, _, err := buildVersion(flogEntries(8, 40, true), Options{BlockSize: 1 << 10}, formatVersionNoHashes)
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(old)
 	empty, _, _ := build(nil, Options{})
 	f.Add(empty)
 	f.Add([]byte("SKCH"))
@@ -80,6 +85,17 @@ func checkDecode(t *testing.T, data []byte) {
 		si := ch.SizeIterator(meta.MinT, meta.MaxT+1)
 		for si.Next() {
 			si.At()
+		}
+		ii := ch.InfoIterator(meta.MinT, meta.MaxT+1)
+		n := int64(0)
+		for ii.Next() {
+			if info := ii.At(); info.Timestamp < meta.MinT || info.Timestamp > meta.MaxT {
+				t.Fatalf("info at %d outside [%d, %d]", info.Timestamp, meta.MinT, meta.MaxT)
+			}
+			n++
+		}
+		if ii.Err() == nil && n > meta.Entries {
+			t.Fatalf("%d infos, meta says %d", n, meta.Entries)
 		}
 	}
 }

@@ -1,11 +1,9 @@
 package chunk
 
 import (
-	"bytes"
 	"sort"
 
 	"github.com/skaldlogs/skald/pkg/iter"
-	"github.com/skaldlogs/skald/pkg/labels"
 )
 
 // IterStats counts the work an iterator did, for query statistics.
@@ -39,8 +37,7 @@ type EntryIterator struct {
 	err    error
 	stats  IterStats
 
-	lastRaw  []byte // encoded metadata of the previous entry and its labels
-	lastMeta labels.Labels
+	meta metaCache
 }
 
 // Iterator returns the entries with from <= ts < through in direction dir. Blocks whose token
@@ -218,23 +215,8 @@ func (it *EntryIterator) Next() bool {
 			return false
 		}
 	}
-	it.cur = iter.Entry{Timestamp: it.db.ts[it.i], Line: it.db.line(it.i), StructuredMetadata: it.entryMeta()}
+	it.cur = iter.Entry{Timestamp: it.db.ts[it.i], Line: it.db.line(it.i), StructuredMetadata: it.meta.get(it.db.metaRaw(it.i))}
 	return true
-}
-
-// entryMeta returns the current entry's structured metadata. Consecutive entries usually carry
-// the same metadata (detected_level, a pod name), so an unchanged encoding reuses the previous
-// labels instead of allocating them again; labels are immutable, so sharing is safe.
-func (it *EntryIterator) entryMeta() labels.Labels {
-	raw := it.db.metaRaw(it.i)
-	if len(raw) <= 1 { // nil, or a zero count: no metadata
-		return nil
-	}
-	if it.lastMeta != nil && bytes.Equal(raw, it.lastRaw) {
-		return it.lastMeta
-	}
-	it.lastRaw, it.lastMeta = raw, parseMeta(raw)
-	return it.lastMeta
 }
 
 // At returns the current entry.

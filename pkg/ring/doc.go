@@ -18,6 +18,11 @@
 // operation (writes: JOINING and ACTIVE; reads: ACTIVE and LEAVING) and extend to the next
 // distinct member clockwise.
 //
+// Distributors are not members: a DistributorLifecycler heartbeats a distributor entry (no
+// tokens, never in a replication set) through a Watcher or a Node, which forward to the leader;
+// entries expire when their heartbeat goes stale and leave on graceful shutdown. Their count
+// (HealthyDistributors) divides per-tenant global rate limits.
+//
 // Safety of a wiped member: a node that starts with no Raft state under an ID that the running
 // cluster knows never starts its Raft node (so it can neither vote nor answer as its old self)
 // until the leader has removed the old incarnation from the Raft configuration; it then starts

@@ -20,7 +20,9 @@ type fsm struct {
 	mu      sync.Mutex
 	members map[string]*ringpb.Member
 	peers   map[string]*ringpb.Peer
-	index   uint64
+	// distributors are not ring members: they own no tokens and only count (rate limits).
+	distributors map[string]*ringpb.Distributor
+	index        uint64
 
 	view     atomic.Pointer[ringpb.RingState]
 	onChange func(*ringpb.RingState)
@@ -33,7 +35,12 @@ type applyResult struct {
 }
 
 func newFSM(onChange func(*ringpb.RingState)) *fsm {
-	f := &fsm{members: map[string]*ringpb.Member{}, peers: map[string]*ringpb.Peer{}, onChange: onChange}
+	f := &fsm{
+		members:      map[string]*ringpb.Member{},
+		peers:        map[string]*ringpb.Peer{},
+		distributors: map[string]*ringpb.Distributor{},
+		onChange:     onChange,
+	}
 	f.view.Store(&ringpb.RingState{})
 	return f
 }
@@ -99,11 +106,42 @@ func (f *fsm) applyCommand(cmd *ringpb.Command) bool {
 	case *ringpb.Command_Forget:
 		_, ok := f.members[c.Forget.GetId()]
 		_, okp := f.peers[c.Forget.GetId()]
+		_, okd := f.distributors[c.Forget.GetId()]
 		delete(f.members, c.Forget.GetId())
 		delete(f.peers, c.Forget.GetId())
-		return ok || okp
+		delete(f.distributors, c.Forget.GetId())
+		return ok || okp || okd
+	case *ringpb.Command_DistributorHeartbeat:
+		return f.distributorHeartbeat(c.DistributorHeartbeat)
+	case *ringpb.Command_DistributorLeave:
+		_, ok := f.distributors[c.DistributorLeave.GetId()]
+		delete(f.distributors, c.DistributorLeave.GetId())
+		return ok
 	}
 	return false
+}
+
+// distributorHeartbeat adds or refreshes a distributor and drops the expired ones. Expiry is
+// judged at the command's leader-stamped time, so every member drops the same entries.
+func (f *fsm) distributorHeartbeat(c *ringpb.DistributorHeartbeatCommand) bool {
+	if c.GetId() == "" {
+		return false
+	}
+	if c.ExpireAfterNano > 0 {
+		for id, d := range f.distributors {
+			if id != c.Id && c.NowUnixNano-d.HeartbeatUnixNano > c.ExpireAfterNano {
+				delete(f.distributors, id)
+			}
+		}
+	}
+	d := f.distributors[c.Id]
+	if d == nil {
+		d = &ringpb.Distributor{Id: c.Id, RegisteredUnixNano: c.NowUnixNano}
+		f.distributors[c.Id] = d
+	}
+	d.Addr = c.Addr
+	d.HeartbeatUnixNano = c.NowUnixNano
+	return true
 }
 
 // unclaimed returns the sorted, distinct tokens of want that no other member owns, so two
@@ -142,8 +180,14 @@ func (f *fsm) publish() {
 	for _, p := range f.peers {
 		st.Peers = append(st.Peers, &ringpb.Peer{Id: p.Id, Addr: p.Addr, RaftAddr: p.RaftAddr})
 	}
+	for _, d := range f.distributors {
+		st.Distributors = append(st.Distributors, &ringpb.Distributor{
+			Id: d.Id, Addr: d.Addr, HeartbeatUnixNano: d.HeartbeatUnixNano, RegisteredUnixNano: d.RegisteredUnixNano,
+		})
+	}
 	sort.Slice(st.Members, func(i, j int) bool { return st.Members[i].Id < st.Members[j].Id })
 	sort.Slice(st.Peers, func(i, j int) bool { return st.Peers[i].Id < st.Peers[j].Id })
+	sort.Slice(st.Distributors, func(i, j int) bool { return st.Distributors[i].Id < st.Distributors[j].Id })
 	f.view.Store(st)
 	if f.onChange != nil {
 		f.onChange(st)
@@ -175,6 +219,12 @@ func (f *fsm) Restore(rc io.ReadCloser) error {
 	f.peers = make(map[string]*ringpb.Peer, len(st.Peers))
 	for _, p := range st.Peers {
 		f.peers[p.Id] = p
+	}
+	// Snapshots written before distributors were tracked have none: they re-announce on
+	// their next heartbeat.
+	f.distributors = make(map[string]*ringpb.Distributor, len(st.Distributors))
+	for _, d := range st.Distributors {
+		f.distributors[d.Id] = d
 	}
 	f.index = st.Index
 	f.publish()

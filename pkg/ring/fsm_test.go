@@ -120,7 +120,7 @@ func (s *memSink) Close() error  { return nil }
 // FuzzFSMApply feeds arbitrary log entries and snapshots: the FSM must never panic and its
 // published state must stay well formed (sorted distinct tokens, no token owned twice).
 func FuzzFSMApply(f *testing.F) {
-	for _, c := range fsmCommands() {
+	for _, c := range append(fsmCommands(), distributorCommands()...) {
 		b, _ := proto.Marshal(c)
 		f.Add(b, false)
 	}

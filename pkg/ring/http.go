@@ -27,6 +27,17 @@ type RingPage struct {
 	Index   uint64       `json:"index"`
 	Members []MemberPage `json:"members"`
 	Peers   []PeerPage   `json:"peers"`
+	// Distributors announce themselves to share rate limits; they are not ring members.
+	Distributors []DistributorPage `json:"distributors"`
+}
+
+// DistributorPage is one distributor on the /ring page.
+type DistributorPage struct {
+	ID                  string    `json:"id"`
+	Addr                string    `json:"addr"`
+	Heartbeat           time.Time `json:"heartbeat"`
+	HeartbeatAgeSeconds float64   `json:"heartbeat_age_seconds"`
+	Registered          time.Time `json:"registered"`
 }
 
 // MemberPage is one ring member on the /ring page.
@@ -102,7 +113,7 @@ func (h *ringHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 func (h *ringHandler) page(now time.Time) RingPage {
 	st := h.src.State()
-	p := RingPage{Leader: st.LeaderId, From: st.FromId, Index: st.Index, Members: []MemberPage{}, Peers: []PeerPage{}}
+	p := RingPage{Leader: st.LeaderId, From: st.FromId, Index: st.Index, Members: []MemberPage{}, Peers: []PeerPage{}, Distributors: []DistributorPage{}}
 	for _, m := range st.Members {
 		hb := time.Unix(0, m.HeartbeatUnixNano)
 		age := now.Sub(hb)
@@ -117,6 +128,14 @@ func (h *ringHandler) page(now time.Time) RingPage {
 	}
 	for _, pe := range st.Peers {
 		p.Peers = append(p.Peers, PeerPage{ID: pe.Id, Addr: pe.Addr, RaftAddr: pe.RaftAddr, Leader: pe.Id == st.LeaderId})
+	}
+	for _, d := range st.Distributors {
+		hb := time.Unix(0, d.HeartbeatUnixNano)
+		p.Distributors = append(p.Distributors, DistributorPage{
+			ID: d.Id, Addr: d.Addr, Heartbeat: hb.UTC(),
+			HeartbeatAgeSeconds: now.Sub(hb).Round(time.Millisecond).Seconds(),
+			Registered:          time.Unix(0, d.RegisteredUnixNano).UTC(),
+		})
 	}
 	return p
 }
@@ -139,6 +158,12 @@ var ringTemplate = template.Must(template.New("ring").Parse(`<!DOCTYPE html>
 <h2>Raft peers</h2>
 <table id="peers"><thead><tr><th>ID</th><th>gRPC address</th><th>Raft address</th><th></th><th></th></tr></thead><tbody>
 {{range .Peers}}<tr><td>{{.ID}}</td><td>{{.Addr}}</td><td>{{.RaftAddr}}</td><td>{{if .Leader}}leader{{end}}</td>
+<td><form method="post"><input type="hidden" name="forget" value="{{.ID}}"><button type="submit">Forget</button></form></td></tr>
+{{end}}</tbody></table>
+<h2>Distributors</h2>
+<p>Not ring members: they own no tokens and announce themselves only to share per-tenant global rate limits.</p>
+<table id="distributors"><thead><tr><th>ID</th><th>Address</th><th>Heartbeat age</th><th>Registered</th><th></th></tr></thead><tbody>
+{{range .Distributors}}<tr><td>{{.ID}}</td><td>{{.Addr}}</td><td>{{printf "%.1f" .HeartbeatAgeSeconds}}s</td><td>{{.Registered.Format "2006-01-02T15:04:05Z07:00"}}</td>
 <td><form method="post"><input type="hidden" name="forget" value="{{.ID}}"><button type="submit">Forget</button></form></td></tr>
 {{end}}</tbody></table>
 </body></html>

@@ -179,7 +179,12 @@ func (n *Node) localApply(ctx context.Context, cmd *ringpb.Command) (*ringpb.App
 			return nil, err
 		}
 		removed = res.Removed
-	case *ringpb.Command_Leave:
+	case *ringpb.Command_DistributorHeartbeat:
+		if c.DistributorHeartbeat.Id == "" {
+			return nil, fmt.Errorf("%w: distributor heartbeat needs an id", errInvalid)
+		}
+		c.DistributorHeartbeat.NowUnixNano = now
+	case *ringpb.Command_Leave, *ringpb.Command_DistributorLeave:
 	default:
 		return nil, fmt.Errorf("%w: empty command", errInvalid)
 	}

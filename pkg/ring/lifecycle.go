@@ -185,6 +185,11 @@ func (n *Node) apply(ctx context.Context, cmd *ringpb.Command) (*ringpb.ApplyRes
 		})
 }
 
+// applyOnce implements DistributorRing.
+func (n *Node) applyOnce(ctx context.Context, cmd *ringpb.Command) (*ringpb.ApplyResponse, error) {
+	return n.apply(ctx, cmd)
+}
+
 func (n *Node) applyRetry(ctx context.Context, cmd *ringpb.Command) (*ringpb.ApplyResponse, error) {
 	return retry(ctx, n, "apply ring command", func(ctx context.Context) (*ringpb.ApplyResponse, error) {
 		return n.apply(ctx, cmd)

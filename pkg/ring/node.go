@@ -330,7 +330,7 @@ func (n *Node) otherVoters(r *raft.Raft) bool {
 // result must not be modified.
 func (n *Node) State() *ringpb.RingState {
 	st := n.view.Load().state
-	out := &ringpb.RingState{Members: st.Members, Peers: st.Peers, Index: st.Index, FromId: n.cfg.ID}
+	out := &ringpb.RingState{Members: st.Members, Peers: st.Peers, Distributors: st.Distributors, Index: st.Index, FromId: n.cfg.ID}
 	if r := n.raft.Load(); r != nil {
 		_, id := r.LeaderWithID()
 		out.LeaderId = string(id)

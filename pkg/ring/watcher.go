@@ -237,6 +237,16 @@ func (w *Watcher) Member() string {
 // Forget asks the ring (through any member, which forwards to the leader) to forget a dead
 // member.
 func (w *Watcher) Forget(ctx context.Context, id string) error {
+	_, err := w.applyOnce(ctx, &ringpb.Command{Cmd: &ringpb.Command_Forget{Forget: &ringpb.ForgetCommand{Id: id}}})
+	if err != nil {
+		return fmt.Errorf("forget %s: %w", id, err)
+	}
+	return nil
+}
+
+// applyOnce sends cmd to the known members in turn until one applies it (each forwards to the
+// leader) or fails for good.
+func (w *Watcher) applyOnce(ctx context.Context, cmd *ringpb.Command) (*ringpb.ApplyResponse, error) {
 	var errs []error
 	for _, a := range w.addrs() {
 		c, err := w.client(a)
@@ -244,13 +254,19 @@ func (w *Watcher) Forget(ctx context.Context, id string) error {
 			errs = append(errs, err)
 			continue
 		}
-		_, err = c.Apply(ctx, &ringpb.Command{Cmd: &ringpb.Command_Forget{Forget: &ringpb.ForgetCommand{Id: id}}})
+		res, err := c.Apply(ctx, cmd)
 		if err == nil || permanent(err) {
-			return err
+			return res, err
 		}
 		errs = append(errs, err)
+		if ctx.Err() != nil {
+			break
+		}
 	}
-	return fmt.Errorf("forget %s: %w", id, errors.Join(errs...))
+	if len(errs) == 0 {
+		return nil, errors.New("no ring member known")
+	}
+	return nil, errors.Join(errs...)
 }
 
 // Get implements ReadRing.

@@ -233,7 +233,10 @@ type RingState struct {
 	// The Raft leader as seen by the member that sent this state; empty when unknown.
 	LeaderId string `protobuf:"bytes,4,opt,name=leader_id,json=leaderId,proto3" json:"leader_id,omitempty"`
 	// ID of the member that sent this state.
-	FromId        string `protobuf:"bytes,5,opt,name=from_id,json=fromId,proto3" json:"from_id,omitempty"`
+	FromId string `protobuf:"bytes,5,opt,name=from_id,json=fromId,proto3" json:"from_id,omitempty"`
+	// Distributors that announced themselves (sorted by id). They own no tokens and are never in
+	// a replication set; their count divides per-tenant global rate limits.
+	Distributors  []*Distributor `protobuf:"bytes,6,rep,name=distributors,proto3" json:"distributors,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -303,6 +306,84 @@ func (x *RingState) GetFromId() string {
 	return ""
 }
 
+func (x *RingState) GetDistributors() []*Distributor {
+	if x != nil {
+		return x.Distributors
+	}
+	return nil
+}
+
+// Distributor is a distributor known to the ring through its heartbeats.
+type Distributor struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Id    string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	// Address it advertises (informational: nothing dials distributors through the ring).
+	Addr string `protobuf:"bytes,2,opt,name=addr,proto3" json:"addr,omitempty"`
+	// Unix nanoseconds of the last heartbeat, stamped by the Raft leader.
+	HeartbeatUnixNano  int64 `protobuf:"varint,3,opt,name=heartbeat_unix_nano,json=heartbeatUnixNano,proto3" json:"heartbeat_unix_nano,omitempty"`
+	RegisteredUnixNano int64 `protobuf:"varint,4,opt,name=registered_unix_nano,json=registeredUnixNano,proto3" json:"registered_unix_nano,omitempty"`
+	unknownFields      protoimpl.UnknownFields
+	sizeCache          protoimpl.SizeCache
+}
+
+func (x *Distributor) Reset() {
+	*x = Distributor{}
+	mi := &file_ringpb_ring_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Distributor) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Distributor) ProtoMessage() {}
+
+func (x *Distributor) ProtoReflect() protoreflect.Message {
+	mi := &file_ringpb_ring_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Distributor.ProtoReflect.Descriptor instead.
+func (*Distributor) Descriptor() ([]byte, []int) {
+	return file_ringpb_ring_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *Distributor) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *Distributor) GetAddr() string {
+	if x != nil {
+		return x.Addr
+	}
+	return ""
+}
+
+func (x *Distributor) GetHeartbeatUnixNano() int64 {
+	if x != nil {
+		return x.HeartbeatUnixNano
+	}
+	return 0
+}
+
+func (x *Distributor) GetRegisteredUnixNano() int64 {
+	if x != nil {
+		return x.RegisteredUnixNano
+	}
+	return 0
+}
+
 type WatchRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	unknownFields protoimpl.UnknownFields
@@ -311,7 +392,7 @@ type WatchRequest struct {
 
 func (x *WatchRequest) Reset() {
 	*x = WatchRequest{}
-	mi := &file_ringpb_ring_proto_msgTypes[3]
+	mi := &file_ringpb_ring_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -323,7 +404,7 @@ func (x *WatchRequest) String() string {
 func (*WatchRequest) ProtoMessage() {}
 
 func (x *WatchRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_ringpb_ring_proto_msgTypes[3]
+	mi := &file_ringpb_ring_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -336,7 +417,7 @@ func (x *WatchRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WatchRequest.ProtoReflect.Descriptor instead.
 func (*WatchRequest) Descriptor() ([]byte, []int) {
-	return file_ringpb_ring_proto_rawDescGZIP(), []int{3}
+	return file_ringpb_ring_proto_rawDescGZIP(), []int{4}
 }
 
 type StatusRequest struct {
@@ -347,7 +428,7 @@ type StatusRequest struct {
 
 func (x *StatusRequest) Reset() {
 	*x = StatusRequest{}
-	mi := &file_ringpb_ring_proto_msgTypes[4]
+	mi := &file_ringpb_ring_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -359,7 +440,7 @@ func (x *StatusRequest) String() string {
 func (*StatusRequest) ProtoMessage() {}
 
 func (x *StatusRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_ringpb_ring_proto_msgTypes[4]
+	mi := &file_ringpb_ring_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -372,7 +453,7 @@ func (x *StatusRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StatusRequest.ProtoReflect.Descriptor instead.
 func (*StatusRequest) Descriptor() ([]byte, []int) {
-	return file_ringpb_ring_proto_rawDescGZIP(), []int{4}
+	return file_ringpb_ring_proto_rawDescGZIP(), []int{5}
 }
 
 type StatusResponse struct {
@@ -391,7 +472,7 @@ type StatusResponse struct {
 
 func (x *StatusResponse) Reset() {
 	*x = StatusResponse{}
-	mi := &file_ringpb_ring_proto_msgTypes[5]
+	mi := &file_ringpb_ring_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -403,7 +484,7 @@ func (x *StatusResponse) String() string {
 func (*StatusResponse) ProtoMessage() {}
 
 func (x *StatusResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_ringpb_ring_proto_msgTypes[5]
+	mi := &file_ringpb_ring_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -416,7 +497,7 @@ func (x *StatusResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StatusResponse.ProtoReflect.Descriptor instead.
 func (*StatusResponse) Descriptor() ([]byte, []int) {
-	return file_ringpb_ring_proto_rawDescGZIP(), []int{5}
+	return file_ringpb_ring_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *StatusResponse) GetId() string {
@@ -476,7 +557,7 @@ type JoinRequest struct {
 
 func (x *JoinRequest) Reset() {
 	*x = JoinRequest{}
-	mi := &file_ringpb_ring_proto_msgTypes[6]
+	mi := &file_ringpb_ring_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -488,7 +569,7 @@ func (x *JoinRequest) String() string {
 func (*JoinRequest) ProtoMessage() {}
 
 func (x *JoinRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_ringpb_ring_proto_msgTypes[6]
+	mi := &file_ringpb_ring_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -501,7 +582,7 @@ func (x *JoinRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use JoinRequest.ProtoReflect.Descriptor instead.
 func (*JoinRequest) Descriptor() ([]byte, []int) {
-	return file_ringpb_ring_proto_rawDescGZIP(), []int{6}
+	return file_ringpb_ring_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *JoinRequest) GetPeer() *Peer {
@@ -541,7 +622,7 @@ type JoinResponse struct {
 
 func (x *JoinResponse) Reset() {
 	*x = JoinResponse{}
-	mi := &file_ringpb_ring_proto_msgTypes[7]
+	mi := &file_ringpb_ring_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -553,7 +634,7 @@ func (x *JoinResponse) String() string {
 func (*JoinResponse) ProtoMessage() {}
 
 func (x *JoinResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_ringpb_ring_proto_msgTypes[7]
+	mi := &file_ringpb_ring_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -566,7 +647,7 @@ func (x *JoinResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use JoinResponse.ProtoReflect.Descriptor instead.
 func (*JoinResponse) Descriptor() ([]byte, []int) {
-	return file_ringpb_ring_proto_rawDescGZIP(), []int{7}
+	return file_ringpb_ring_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *JoinResponse) GetMember() *Member {
@@ -585,7 +666,7 @@ type RemoveRequest struct {
 
 func (x *RemoveRequest) Reset() {
 	*x = RemoveRequest{}
-	mi := &file_ringpb_ring_proto_msgTypes[8]
+	mi := &file_ringpb_ring_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -597,7 +678,7 @@ func (x *RemoveRequest) String() string {
 func (*RemoveRequest) ProtoMessage() {}
 
 func (x *RemoveRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_ringpb_ring_proto_msgTypes[8]
+	mi := &file_ringpb_ring_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -610,7 +691,7 @@ func (x *RemoveRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RemoveRequest.ProtoReflect.Descriptor instead.
 func (*RemoveRequest) Descriptor() ([]byte, []int) {
-	return file_ringpb_ring_proto_rawDescGZIP(), []int{8}
+	return file_ringpb_ring_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *RemoveRequest) GetId() string {
@@ -630,7 +711,7 @@ type RemoveResponse struct {
 
 func (x *RemoveResponse) Reset() {
 	*x = RemoveResponse{}
-	mi := &file_ringpb_ring_proto_msgTypes[9]
+	mi := &file_ringpb_ring_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -642,7 +723,7 @@ func (x *RemoveResponse) String() string {
 func (*RemoveResponse) ProtoMessage() {}
 
 func (x *RemoveResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_ringpb_ring_proto_msgTypes[9]
+	mi := &file_ringpb_ring_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -655,7 +736,7 @@ func (x *RemoveResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RemoveResponse.ProtoReflect.Descriptor instead.
 func (*RemoveResponse) Descriptor() ([]byte, []int) {
-	return file_ringpb_ring_proto_rawDescGZIP(), []int{9}
+	return file_ringpb_ring_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *RemoveResponse) GetRemoved() bool {
@@ -675,6 +756,8 @@ type Command struct {
 	//	*Command_ChangeState
 	//	*Command_Leave
 	//	*Command_Forget
+	//	*Command_DistributorHeartbeat
+	//	*Command_DistributorLeave
 	Cmd           isCommand_Cmd `protobuf_oneof:"cmd"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -682,7 +765,7 @@ type Command struct {
 
 func (x *Command) Reset() {
 	*x = Command{}
-	mi := &file_ringpb_ring_proto_msgTypes[10]
+	mi := &file_ringpb_ring_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -694,7 +777,7 @@ func (x *Command) String() string {
 func (*Command) ProtoMessage() {}
 
 func (x *Command) ProtoReflect() protoreflect.Message {
-	mi := &file_ringpb_ring_proto_msgTypes[10]
+	mi := &file_ringpb_ring_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -707,7 +790,7 @@ func (x *Command) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Command.ProtoReflect.Descriptor instead.
 func (*Command) Descriptor() ([]byte, []int) {
-	return file_ringpb_ring_proto_rawDescGZIP(), []int{10}
+	return file_ringpb_ring_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *Command) GetCmd() isCommand_Cmd {
@@ -762,6 +845,24 @@ func (x *Command) GetForget() *ForgetCommand {
 	return nil
 }
 
+func (x *Command) GetDistributorHeartbeat() *DistributorHeartbeatCommand {
+	if x != nil {
+		if x, ok := x.Cmd.(*Command_DistributorHeartbeat); ok {
+			return x.DistributorHeartbeat
+		}
+	}
+	return nil
+}
+
+func (x *Command) GetDistributorLeave() *DistributorLeaveCommand {
+	if x != nil {
+		if x, ok := x.Cmd.(*Command_DistributorLeave); ok {
+			return x.DistributorLeave
+		}
+	}
+	return nil
+}
+
 type isCommand_Cmd interface {
 	isCommand_Cmd()
 }
@@ -786,6 +887,14 @@ type Command_Forget struct {
 	Forget *ForgetCommand `protobuf:"bytes,5,opt,name=forget,proto3,oneof"`
 }
 
+type Command_DistributorHeartbeat struct {
+	DistributorHeartbeat *DistributorHeartbeatCommand `protobuf:"bytes,6,opt,name=distributor_heartbeat,json=distributorHeartbeat,proto3,oneof"`
+}
+
+type Command_DistributorLeave struct {
+	DistributorLeave *DistributorLeaveCommand `protobuf:"bytes,7,opt,name=distributor_leave,json=distributorLeave,proto3,oneof"`
+}
+
 func (*Command_Register) isCommand_Cmd() {}
 
 func (*Command_Heartbeat) isCommand_Cmd() {}
@@ -795,6 +904,10 @@ func (*Command_ChangeState) isCommand_Cmd() {}
 func (*Command_Leave) isCommand_Cmd() {}
 
 func (*Command_Forget) isCommand_Cmd() {}
+
+func (*Command_DistributorHeartbeat) isCommand_Cmd() {}
+
+func (*Command_DistributorLeave) isCommand_Cmd() {}
 
 // RegisterCommand records a peer and adds or refreshes its ring member (state JOINING, existing
 // tokens kept).
@@ -809,7 +922,7 @@ type RegisterCommand struct {
 
 func (x *RegisterCommand) Reset() {
 	*x = RegisterCommand{}
-	mi := &file_ringpb_ring_proto_msgTypes[11]
+	mi := &file_ringpb_ring_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -821,7 +934,7 @@ func (x *RegisterCommand) String() string {
 func (*RegisterCommand) ProtoMessage() {}
 
 func (x *RegisterCommand) ProtoReflect() protoreflect.Message {
-	mi := &file_ringpb_ring_proto_msgTypes[11]
+	mi := &file_ringpb_ring_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -834,7 +947,7 @@ func (x *RegisterCommand) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RegisterCommand.ProtoReflect.Descriptor instead.
 func (*RegisterCommand) Descriptor() ([]byte, []int) {
-	return file_ringpb_ring_proto_rawDescGZIP(), []int{11}
+	return file_ringpb_ring_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *RegisterCommand) GetPeer() *Peer {
@@ -868,7 +981,7 @@ type HeartbeatCommand struct {
 
 func (x *HeartbeatCommand) Reset() {
 	*x = HeartbeatCommand{}
-	mi := &file_ringpb_ring_proto_msgTypes[12]
+	mi := &file_ringpb_ring_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -880,7 +993,7 @@ func (x *HeartbeatCommand) String() string {
 func (*HeartbeatCommand) ProtoMessage() {}
 
 func (x *HeartbeatCommand) ProtoReflect() protoreflect.Message {
-	mi := &file_ringpb_ring_proto_msgTypes[12]
+	mi := &file_ringpb_ring_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -893,7 +1006,7 @@ func (x *HeartbeatCommand) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use HeartbeatCommand.ProtoReflect.Descriptor instead.
 func (*HeartbeatCommand) Descriptor() ([]byte, []int) {
-	return file_ringpb_ring_proto_rawDescGZIP(), []int{12}
+	return file_ringpb_ring_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *HeartbeatCommand) GetId() string {
@@ -921,7 +1034,7 @@ type ChangeStateCommand struct {
 
 func (x *ChangeStateCommand) Reset() {
 	*x = ChangeStateCommand{}
-	mi := &file_ringpb_ring_proto_msgTypes[13]
+	mi := &file_ringpb_ring_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -933,7 +1046,7 @@ func (x *ChangeStateCommand) String() string {
 func (*ChangeStateCommand) ProtoMessage() {}
 
 func (x *ChangeStateCommand) ProtoReflect() protoreflect.Message {
-	mi := &file_ringpb_ring_proto_msgTypes[13]
+	mi := &file_ringpb_ring_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -946,7 +1059,7 @@ func (x *ChangeStateCommand) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ChangeStateCommand.ProtoReflect.Descriptor instead.
 func (*ChangeStateCommand) Descriptor() ([]byte, []int) {
-	return file_ringpb_ring_proto_rawDescGZIP(), []int{13}
+	return file_ringpb_ring_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *ChangeStateCommand) GetId() string {
@@ -980,7 +1093,7 @@ type LeaveCommand struct {
 
 func (x *LeaveCommand) Reset() {
 	*x = LeaveCommand{}
-	mi := &file_ringpb_ring_proto_msgTypes[14]
+	mi := &file_ringpb_ring_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -992,7 +1105,7 @@ func (x *LeaveCommand) String() string {
 func (*LeaveCommand) ProtoMessage() {}
 
 func (x *LeaveCommand) ProtoReflect() protoreflect.Message {
-	mi := &file_ringpb_ring_proto_msgTypes[14]
+	mi := &file_ringpb_ring_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1005,7 +1118,7 @@ func (x *LeaveCommand) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LeaveCommand.ProtoReflect.Descriptor instead.
 func (*LeaveCommand) Descriptor() ([]byte, []int) {
-	return file_ringpb_ring_proto_rawDescGZIP(), []int{14}
+	return file_ringpb_ring_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *LeaveCommand) GetId() string {
@@ -1025,7 +1138,7 @@ type ForgetCommand struct {
 
 func (x *ForgetCommand) Reset() {
 	*x = ForgetCommand{}
-	mi := &file_ringpb_ring_proto_msgTypes[15]
+	mi := &file_ringpb_ring_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1037,7 +1150,7 @@ func (x *ForgetCommand) String() string {
 func (*ForgetCommand) ProtoMessage() {}
 
 func (x *ForgetCommand) ProtoReflect() protoreflect.Message {
-	mi := &file_ringpb_ring_proto_msgTypes[15]
+	mi := &file_ringpb_ring_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1050,10 +1163,126 @@ func (x *ForgetCommand) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ForgetCommand.ProtoReflect.Descriptor instead.
 func (*ForgetCommand) Descriptor() ([]byte, []int) {
-	return file_ringpb_ring_proto_rawDescGZIP(), []int{15}
+	return file_ringpb_ring_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *ForgetCommand) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+// DistributorHeartbeatCommand adds or refreshes a distributor. Applying it also drops every
+// distributor whose heartbeat is older than expire_after_nano at now_unix_nano (both stamped in
+// the command, so all members prune alike), so crashed distributors do not pile up.
+type DistributorHeartbeatCommand struct {
+	state           protoimpl.MessageState `protogen:"open.v1"`
+	Id              string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	Addr            string                 `protobuf:"bytes,2,opt,name=addr,proto3" json:"addr,omitempty"`
+	NowUnixNano     int64                  `protobuf:"varint,3,opt,name=now_unix_nano,json=nowUnixNano,proto3" json:"now_unix_nano,omitempty"`
+	ExpireAfterNano int64                  `protobuf:"varint,4,opt,name=expire_after_nano,json=expireAfterNano,proto3" json:"expire_after_nano,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
+}
+
+func (x *DistributorHeartbeatCommand) Reset() {
+	*x = DistributorHeartbeatCommand{}
+	mi := &file_ringpb_ring_proto_msgTypes[17]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DistributorHeartbeatCommand) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DistributorHeartbeatCommand) ProtoMessage() {}
+
+func (x *DistributorHeartbeatCommand) ProtoReflect() protoreflect.Message {
+	mi := &file_ringpb_ring_proto_msgTypes[17]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DistributorHeartbeatCommand.ProtoReflect.Descriptor instead.
+func (*DistributorHeartbeatCommand) Descriptor() ([]byte, []int) {
+	return file_ringpb_ring_proto_rawDescGZIP(), []int{17}
+}
+
+func (x *DistributorHeartbeatCommand) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *DistributorHeartbeatCommand) GetAddr() string {
+	if x != nil {
+		return x.Addr
+	}
+	return ""
+}
+
+func (x *DistributorHeartbeatCommand) GetNowUnixNano() int64 {
+	if x != nil {
+		return x.NowUnixNano
+	}
+	return 0
+}
+
+func (x *DistributorHeartbeatCommand) GetExpireAfterNano() int64 {
+	if x != nil {
+		return x.ExpireAfterNano
+	}
+	return 0
+}
+
+// DistributorLeaveCommand removes a distributor (graceful shutdown).
+type DistributorLeaveCommand struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Id            string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DistributorLeaveCommand) Reset() {
+	*x = DistributorLeaveCommand{}
+	mi := &file_ringpb_ring_proto_msgTypes[18]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DistributorLeaveCommand) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DistributorLeaveCommand) ProtoMessage() {}
+
+func (x *DistributorLeaveCommand) ProtoReflect() protoreflect.Message {
+	mi := &file_ringpb_ring_proto_msgTypes[18]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DistributorLeaveCommand.ProtoReflect.Descriptor instead.
+func (*DistributorLeaveCommand) Descriptor() ([]byte, []int) {
+	return file_ringpb_ring_proto_rawDescGZIP(), []int{18}
+}
+
+func (x *DistributorLeaveCommand) GetId() string {
 	if x != nil {
 		return x.Id
 	}
@@ -1070,7 +1299,7 @@ type ApplyResponse struct {
 
 func (x *ApplyResponse) Reset() {
 	*x = ApplyResponse{}
-	mi := &file_ringpb_ring_proto_msgTypes[16]
+	mi := &file_ringpb_ring_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1082,7 +1311,7 @@ func (x *ApplyResponse) String() string {
 func (*ApplyResponse) ProtoMessage() {}
 
 func (x *ApplyResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_ringpb_ring_proto_msgTypes[16]
+	mi := &file_ringpb_ring_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1095,7 +1324,7 @@ func (x *ApplyResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ApplyResponse.ProtoReflect.Descriptor instead.
 func (*ApplyResponse) Descriptor() ([]byte, []int) {
-	return file_ringpb_ring_proto_rawDescGZIP(), []int{16}
+	return file_ringpb_ring_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *ApplyResponse) GetFound() bool {
@@ -1120,13 +1349,19 @@ const file_ringpb_ring_proto_rawDesc = "" +
 	"\x04Peer\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
 	"\x04addr\x18\x02 \x01(\tR\x04addr\x12\x1b\n" +
-	"\traft_addr\x18\x03 \x01(\tR\braftAddr\"\xa5\x01\n" +
+	"\traft_addr\x18\x03 \x01(\tR\braftAddr\"\xde\x01\n" +
 	"\tRingState\x12(\n" +
 	"\amembers\x18\x01 \x03(\v2\x0e.ringpb.MemberR\amembers\x12\"\n" +
 	"\x05peers\x18\x02 \x03(\v2\f.ringpb.PeerR\x05peers\x12\x14\n" +
 	"\x05index\x18\x03 \x01(\x04R\x05index\x12\x1b\n" +
 	"\tleader_id\x18\x04 \x01(\tR\bleaderId\x12\x17\n" +
-	"\afrom_id\x18\x05 \x01(\tR\x06fromId\"\x0e\n" +
+	"\afrom_id\x18\x05 \x01(\tR\x06fromId\x127\n" +
+	"\fdistributors\x18\x06 \x03(\v2\x13.ringpb.DistributorR\fdistributors\"\x93\x01\n" +
+	"\vDistributor\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
+	"\x04addr\x18\x02 \x01(\tR\x04addr\x12.\n" +
+	"\x13heartbeat_unix_nano\x18\x03 \x01(\x03R\x11heartbeatUnixNano\x120\n" +
+	"\x14registered_unix_nano\x18\x04 \x01(\x03R\x12registeredUnixNano\"\x0e\n" +
 	"\fWatchRequest\"\x0f\n" +
 	"\rStatusRequest\"\xb9\x01\n" +
 	"\x0eStatusResponse\x12\x0e\n" +
@@ -1150,13 +1385,15 @@ const file_ringpb_ring_proto_rawDesc = "" +
 	"\rRemoveRequest\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\"*\n" +
 	"\x0eRemoveResponse\x12\x18\n" +
-	"\aremoved\x18\x01 \x01(\bR\aremoved\"\xa1\x02\n" +
+	"\aremoved\x18\x01 \x01(\bR\aremoved\"\xcd\x03\n" +
 	"\aCommand\x125\n" +
 	"\bregister\x18\x01 \x01(\v2\x17.ringpb.RegisterCommandH\x00R\bregister\x128\n" +
 	"\theartbeat\x18\x02 \x01(\v2\x18.ringpb.HeartbeatCommandH\x00R\theartbeat\x12?\n" +
 	"\fchange_state\x18\x03 \x01(\v2\x1a.ringpb.ChangeStateCommandH\x00R\vchangeState\x12,\n" +
 	"\x05leave\x18\x04 \x01(\v2\x14.ringpb.LeaveCommandH\x00R\x05leave\x12/\n" +
-	"\x06forget\x18\x05 \x01(\v2\x15.ringpb.ForgetCommandH\x00R\x06forgetB\x05\n" +
+	"\x06forget\x18\x05 \x01(\v2\x15.ringpb.ForgetCommandH\x00R\x06forget\x12Z\n" +
+	"\x15distributor_heartbeat\x18\x06 \x01(\v2#.ringpb.DistributorHeartbeatCommandH\x00R\x14distributorHeartbeat\x12N\n" +
+	"\x11distributor_leave\x18\a \x01(\v2\x1f.ringpb.DistributorLeaveCommandH\x00R\x10distributorLeaveB\x05\n" +
 	"\x03cmd\"o\n" +
 	"\x0fRegisterCommand\x12 \n" +
 	"\x04peer\x18\x01 \x01(\v2\f.ringpb.PeerR\x04peer\x12\x16\n" +
@@ -1172,6 +1409,13 @@ const file_ringpb_ring_proto_rawDesc = "" +
 	"\fLeaveCommand\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\"\x1f\n" +
 	"\rForgetCommand\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\"\x91\x01\n" +
+	"\x1bDistributorHeartbeatCommand\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
+	"\x04addr\x18\x02 \x01(\tR\x04addr\x12\"\n" +
+	"\rnow_unix_nano\x18\x03 \x01(\x03R\vnowUnixNano\x12*\n" +
+	"\x11expire_after_nano\x18\x04 \x01(\x03R\x0fexpireAfterNano\")\n" +
+	"\x17DistributorLeaveCommand\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\"%\n" +
 	"\rApplyResponse\x12\x14\n" +
 	"\x05found\x18\x01 \x01(\bR\x05found*-\n" +
@@ -1200,55 +1444,61 @@ func file_ringpb_ring_proto_rawDescGZIP() []byte {
 }
 
 var file_ringpb_ring_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_ringpb_ring_proto_msgTypes = make([]protoimpl.MessageInfo, 17)
+var file_ringpb_ring_proto_msgTypes = make([]protoimpl.MessageInfo, 20)
 var file_ringpb_ring_proto_goTypes = []any{
-	(State)(0),                 // 0: ringpb.State
-	(*Member)(nil),             // 1: ringpb.Member
-	(*Peer)(nil),               // 2: ringpb.Peer
-	(*RingState)(nil),          // 3: ringpb.RingState
-	(*WatchRequest)(nil),       // 4: ringpb.WatchRequest
-	(*StatusRequest)(nil),      // 5: ringpb.StatusRequest
-	(*StatusResponse)(nil),     // 6: ringpb.StatusResponse
-	(*JoinRequest)(nil),        // 7: ringpb.JoinRequest
-	(*JoinResponse)(nil),       // 8: ringpb.JoinResponse
-	(*RemoveRequest)(nil),      // 9: ringpb.RemoveRequest
-	(*RemoveResponse)(nil),     // 10: ringpb.RemoveResponse
-	(*Command)(nil),            // 11: ringpb.Command
-	(*RegisterCommand)(nil),    // 12: ringpb.RegisterCommand
-	(*HeartbeatCommand)(nil),   // 13: ringpb.HeartbeatCommand
-	(*ChangeStateCommand)(nil), // 14: ringpb.ChangeStateCommand
-	(*LeaveCommand)(nil),       // 15: ringpb.LeaveCommand
-	(*ForgetCommand)(nil),      // 16: ringpb.ForgetCommand
-	(*ApplyResponse)(nil),      // 17: ringpb.ApplyResponse
+	(State)(0),                          // 0: ringpb.State
+	(*Member)(nil),                      // 1: ringpb.Member
+	(*Peer)(nil),                        // 2: ringpb.Peer
+	(*RingState)(nil),                   // 3: ringpb.RingState
+	(*Distributor)(nil),                 // 4: ringpb.Distributor
+	(*WatchRequest)(nil),                // 5: ringpb.WatchRequest
+	(*StatusRequest)(nil),               // 6: ringpb.StatusRequest
+	(*StatusResponse)(nil),              // 7: ringpb.StatusResponse
+	(*JoinRequest)(nil),                 // 8: ringpb.JoinRequest
+	(*JoinResponse)(nil),                // 9: ringpb.JoinResponse
+	(*RemoveRequest)(nil),               // 10: ringpb.RemoveRequest
+	(*RemoveResponse)(nil),              // 11: ringpb.RemoveResponse
+	(*Command)(nil),                     // 12: ringpb.Command
+	(*RegisterCommand)(nil),             // 13: ringpb.RegisterCommand
+	(*HeartbeatCommand)(nil),            // 14: ringpb.HeartbeatCommand
+	(*ChangeStateCommand)(nil),          // 15: ringpb.ChangeStateCommand
+	(*LeaveCommand)(nil),                // 16: ringpb.LeaveCommand
+	(*ForgetCommand)(nil),               // 17: ringpb.ForgetCommand
+	(*DistributorHeartbeatCommand)(nil), // 18: ringpb.DistributorHeartbeatCommand
+	(*DistributorLeaveCommand)(nil),     // 19: ringpb.DistributorLeaveCommand
+	(*ApplyResponse)(nil),               // 20: ringpb.ApplyResponse
 }
 var file_ringpb_ring_proto_depIdxs = []int32{
 	0,  // 0: ringpb.Member.state:type_name -> ringpb.State
 	1,  // 1: ringpb.RingState.members:type_name -> ringpb.Member
 	2,  // 2: ringpb.RingState.peers:type_name -> ringpb.Peer
-	2,  // 3: ringpb.JoinRequest.peer:type_name -> ringpb.Peer
-	1,  // 4: ringpb.JoinResponse.member:type_name -> ringpb.Member
-	12, // 5: ringpb.Command.register:type_name -> ringpb.RegisterCommand
-	13, // 6: ringpb.Command.heartbeat:type_name -> ringpb.HeartbeatCommand
-	14, // 7: ringpb.Command.change_state:type_name -> ringpb.ChangeStateCommand
-	15, // 8: ringpb.Command.leave:type_name -> ringpb.LeaveCommand
-	16, // 9: ringpb.Command.forget:type_name -> ringpb.ForgetCommand
-	2,  // 10: ringpb.RegisterCommand.peer:type_name -> ringpb.Peer
-	0,  // 11: ringpb.ChangeStateCommand.state:type_name -> ringpb.State
-	4,  // 12: ringpb.Ring.Watch:input_type -> ringpb.WatchRequest
-	5,  // 13: ringpb.Ring.Status:input_type -> ringpb.StatusRequest
-	7,  // 14: ringpb.Ring.Join:input_type -> ringpb.JoinRequest
-	9,  // 15: ringpb.Ring.Remove:input_type -> ringpb.RemoveRequest
-	11, // 16: ringpb.Ring.Apply:input_type -> ringpb.Command
-	3,  // 17: ringpb.Ring.Watch:output_type -> ringpb.RingState
-	6,  // 18: ringpb.Ring.Status:output_type -> ringpb.StatusResponse
-	8,  // 19: ringpb.Ring.Join:output_type -> ringpb.JoinResponse
-	10, // 20: ringpb.Ring.Remove:output_type -> ringpb.RemoveResponse
-	17, // 21: ringpb.Ring.Apply:output_type -> ringpb.ApplyResponse
-	17, // [17:22] is the sub-list for method output_type
-	12, // [12:17] is the sub-list for method input_type
-	12, // [12:12] is the sub-list for extension type_name
-	12, // [12:12] is the sub-list for extension extendee
-	0,  // [0:12] is the sub-list for field type_name
+	4,  // 3: ringpb.RingState.distributors:type_name -> ringpb.Distributor
+	2,  // 4: ringpb.JoinRequest.peer:type_name -> ringpb.Peer
+	1,  // 5: ringpb.JoinResponse.member:type_name -> ringpb.Member
+	13, // 6: ringpb.Command.register:type_name -> ringpb.RegisterCommand
+	14, // 7: ringpb.Command.heartbeat:type_name -> ringpb.HeartbeatCommand
+	15, // 8: ringpb.Command.change_state:type_name -> ringpb.ChangeStateCommand
+	16, // 9: ringpb.Command.leave:type_name -> ringpb.LeaveCommand
+	17, // 10: ringpb.Command.forget:type_name -> ringpb.ForgetCommand
+	18, // 11: ringpb.Command.distributor_heartbeat:type_name -> ringpb.DistributorHeartbeatCommand
+	19, // 12: ringpb.Command.distributor_leave:type_name -> ringpb.DistributorLeaveCommand
+	2,  // 13: ringpb.RegisterCommand.peer:type_name -> ringpb.Peer
+	0,  // 14: ringpb.ChangeStateCommand.state:type_name -> ringpb.State
+	5,  // 15: ringpb.Ring.Watch:input_type -> ringpb.WatchRequest
+	6,  // 16: ringpb.Ring.Status:input_type -> ringpb.StatusRequest
+	8,  // 17: ringpb.Ring.Join:input_type -> ringpb.JoinRequest
+	10, // 18: ringpb.Ring.Remove:input_type -> ringpb.RemoveRequest
+	12, // 19: ringpb.Ring.Apply:input_type -> ringpb.Command
+	3,  // 20: ringpb.Ring.Watch:output_type -> ringpb.RingState
+	7,  // 21: ringpb.Ring.Status:output_type -> ringpb.StatusResponse
+	9,  // 22: ringpb.Ring.Join:output_type -> ringpb.JoinResponse
+	11, // 23: ringpb.Ring.Remove:output_type -> ringpb.RemoveResponse
+	20, // 24: ringpb.Ring.Apply:output_type -> ringpb.ApplyResponse
+	20, // [20:25] is the sub-list for method output_type
+	15, // [15:20] is the sub-list for method input_type
+	15, // [15:15] is the sub-list for extension type_name
+	15, // [15:15] is the sub-list for extension extendee
+	0,  // [0:15] is the sub-list for field type_name
 }
 
 func init() { file_ringpb_ring_proto_init() }
@@ -1256,12 +1506,14 @@ func file_ringpb_ring_proto_init() {
 	if File_ringpb_ring_proto != nil {
 		return
 	}
-	file_ringpb_ring_proto_msgTypes[10].OneofWrappers = []any{
+	file_ringpb_ring_proto_msgTypes[11].OneofWrappers = []any{
 		(*Command_Register)(nil),
 		(*Command_Heartbeat)(nil),
 		(*Command_ChangeState)(nil),
 		(*Command_Leave)(nil),
 		(*Command_Forget)(nil),
+		(*Command_DistributorHeartbeat)(nil),
+		(*Command_DistributorLeave)(nil),
 	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
@@ -1269,7 +1521,7 @@ func file_ringpb_ring_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_ringpb_ring_proto_rawDesc), len(file_ringpb_ring_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   17,
+			NumMessages:   20,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -42,6 +42,7 @@ type batch struct {
 	addr string
 	req  *logproto.PushRequest
 	idx  []int // indexes into the stream tracks
+	err  error // set by the batch's sender before it is done
 }
 
 type batchResult struct {
@@ -86,10 +87,15 @@ func (d *Distributor) replicate(ctx context.Context, tenantID string, streams []
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			results <- batchResult{b, d.send(sendCtx, b)}
+			b.err = d.send(sendCtx, b)
+			results <- batchResult{b, b.err}
 		}()
 	}
-	go func() { wg.Wait(); cancel() }()
+	go func() {
+		wg.Wait()
+		cancel()
+		d.observeReplicas(len(streams), order)
+	}()
 
 	pending := len(tracks)
 	for pending > 0 {
@@ -123,6 +129,23 @@ func (d *Distributor) replicate(ctx context.Context, tenantID string, streams []
 	return d.failure(streams, tracks)
 }
 
+// observeReplicas records how many copies of each stream were written once every send ended,
+// including the copies that finished after the client got its answer.
+func (d *Distributor) observeReplicas(n int, order []*batch) {
+	written := make([]int, n)
+	for _, b := range order {
+		if b.err != nil {
+			continue
+		}
+		for _, i := range b.idx {
+			written[i]++
+		}
+	}
+	for _, w := range written {
+		d.m.replicasWritten.Observe(float64(w))
+	}
+}
+
 // send pushes one batch to one ingester.
 func (d *Distributor) send(ctx context.Context, b *batch) error {
 	start := time.Now()
@@ -132,12 +155,15 @@ func (d *Distributor) send(ctx context.Context, b *batch) error {
 		_, err = c.Push(ctx, b.req)
 	}
 	outcome := "ok"
-	if err != nil {
+	if err == nil {
+		d.m.pushes.WithLabelValues(b.addr, "success").Inc()
+	} else {
 		outcome = "error"
 		if httpStatusOfIngesterError(err) < 500 {
 			outcome = "client_error"
 		}
 		d.m.appendFailures.WithLabelValues(b.addr).Inc()
+		d.m.pushes.WithLabelValues(b.addr, "failure").Inc()
 		d.logger.Debug("push to ingester", "addr", b.addr, "streams", len(b.req.Streams), "err", err)
 	}
 	d.m.sendDuration.WithLabelValues(outcome).Observe(time.Since(start).Seconds())
@@ -169,6 +195,11 @@ func (d *Distributor) failure(streams []*logproto.StreamAdapter, tracks []stream
 	if worst == 0 {
 		return nil
 	}
+	kind := "rejected"
+	if worst >= 500 {
+		kind = "unavailable"
+	}
+	d.m.quorumFailures.WithLabelValues(kind).Inc()
 	msg := strings.Join(msgs.msgs, "\n")
 	if worst >= 500 {
 		msg = "push to ingesters failed: " + msg

@@ -110,6 +110,15 @@ func start(ctx context.Context, t Target, bin, dir string, args []string, readyP
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("create %s: %w", dir, err)
 	}
+	// The server runs in dir, so a relative binary path (bin/skald) must be resolved first.
+	if path, err := exec.LookPath(bin); err == nil {
+		bin = path
+	}
+	abs, err := filepath.Abs(bin)
+	if err != nil {
+		return nil, fmt.Errorf("resolve %s: %w", bin, err)
+	}
+	bin = abs
 	s := &Server{Target: t, logPath: filepath.Join(dir, t.Name+".log"), exited: make(chan error, 1)}
 	logf, err := os.Create(s.logPath)
 	if err != nil {

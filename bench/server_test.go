@@ -55,7 +55,8 @@ func TestStartServersFromRelativePath(t *testing.T) {
 		rel = "." + string(filepath.Separator) + rel
 	}
 	for _, start := range []func(context.Context, string, string, ...string) (*Server, error){StartSkald, StartVictoriaLogs} {
-		srv, err := start(context.Background(), rel, t.TempDir(), "-extra=1")
+		// Deeper than the package directory, so rel cannot resolve from there by chance.
+		srv, err := start(context.Background(), rel, filepath.Join(t.TempDir(), "a", "b", "c", "d", "e"), "-extra=1")
 		if err != nil {
 			t.Fatalf("start %s: %v", rel, err)
 		}

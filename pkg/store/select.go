@@ -6,9 +6,12 @@ import (
 	"fmt"
 	"slices"
 
+	"github.com/skaldlogs/skald/pkg/chunk"
+	"github.com/skaldlogs/skald/pkg/index"
 	"github.com/skaldlogs/skald/pkg/iter"
 	"github.com/skaldlogs/skald/pkg/labels"
 	"github.com/skaldlogs/skald/pkg/logql"
+	"github.com/skaldlogs/skald/pkg/logql/log"
 	"github.com/skaldlogs/skald/pkg/tenant"
 	"github.com/skaldlogs/skald/proto/querierpb"
 )
@@ -66,12 +69,23 @@ func (r *Reader) SelectSamples(ctx context.Context, p logql.SelectSampleParams) 
 	}
 	sel := p.Expr.Selector()
 	needles := sel.RequiredLiterals()
-	qs, err := r.prepare(ctx, tid, sel.Matchers(), p.Start, p.End, iter.Forward, p.Shards, needles, true)
+	// A count or byte sum with no pipeline needs no line bytes: read timestamps, lengths,
+	// hashes and metadata only (sizesamples.go). Nothing is decoded ahead then: those columns
+	// are cheap to decompress in the consumer.
+	kind, sizeOnly := log.SizeOnly(ex)
+	sizeOnly = sizeOnly && !r.noSizeFastPath
+	qs, err := r.prepare(ctx, tid, sel.Matchers(), p.Start, p.End, iter.Forward, p.Shards, needles, !sizeOnly)
 	if err != nil {
 		return nil, err
 	}
 	its := make([]iter.SampleIterator, 0, len(qs.plan))
 	for _, sp := range qs.plan {
+		if sizeOnly {
+			if it := qs.seriesSizeSamples(sp, ex.ForStream(sp.labels), kind); it != nil {
+				its = append(its, it)
+			}
+			continue
+		}
 		raw := qs.seriesIterator(sp, iter.Forward)
 		if raw == nil {
 			continue
@@ -93,13 +107,13 @@ func (r *Reader) SelectSamples(ctx context.Context, p logql.SelectSampleParams) 
 // queryState is one query's plan, its prefetcher and the counters its iterators fill. Its
 // stats are read from the goroutine that iterates (or after iteration).
 type queryState struct {
-	plan      []*seriesPlan
-	pf        *prefetcher
-	jobs      map[string]*fetchJob
-	refs      int64
-	chunkIts  []*lazyChunkIterator
-	seriesIts []iter.EntryIterator // per-series merges, for their duplicate counts
-	post      int64
+	plan        []*seriesPlan
+	pf          *prefetcher
+	jobs        map[string]*fetchJob
+	refs        int64
+	chunkIts    []chunkStatser
+	dupCounters []iter.DuplicateCounter // merges of overlapping chunks, for their duplicate counts
+	post        int64
 }
 
 func (r *Reader) prepare(ctx context.Context, tid string, ms []*labels.Matcher, start, end int64, dir iter.Direction, shards []logql.Shard, needles []string, decodeAhead bool) (*queryState, error) {
@@ -128,19 +142,14 @@ func (qs *queryState) seriesIterator(sp *seriesPlan, dir iter.Direction) iter.En
 		return nil
 	}
 	var runs [][]*lazyChunkIterator
-	var maxThrough int64
-	for i, ref := range sp.refs {
-		l := &lazyChunkIterator{pf: qs.pf, job: qs.jobs[ref.Key], dir: dir, lbls: sp.str, hash: sp.fp}
-		qs.chunkIts = append(qs.chunkIts, l)
-		// refs are sorted by From, so a ref overlaps the current run iff it starts before the
-		// run's latest Through.
-		if i > 0 && ref.From <= maxThrough {
-			runs[len(runs)-1] = append(runs[len(runs)-1], l)
-			maxThrough = max(maxThrough, ref.Through)
-			continue
+	for _, run := range overlapRuns(sp) {
+		ls := make([]*lazyChunkIterator, 0, len(run))
+		for _, ref := range run {
+			l := &lazyChunkIterator{pf: qs.pf, job: qs.jobs[ref.Key], dir: dir, lbls: sp.str, hash: sp.fp}
+			qs.chunkIts = append(qs.chunkIts, l)
+			ls = append(ls, l)
 		}
-		runs = append(runs, []*lazyChunkIterator{l})
-		maxThrough = ref.Through
+		runs = append(runs, ls)
 	}
 	if dir == iter.Backward {
 		slices.Reverse(runs)
@@ -155,12 +164,17 @@ func (qs *queryState) seriesIterator(sp *seriesPlan, dir iter.Direction) iter.En
 			its = append(its, run[0])
 			continue
 		}
-		in := make([]iter.EntryIterator, len(run))
+		in := make([]runSource[iter.Entry], len(run))
 		for i, l := range run {
 			in[i] = l
 		}
-		m := iter.NewMergeEntryIterator(in, dir)
-		qs.seriesIts = append(qs.seriesIts, m)
+		m := &entryRun{
+			runMerge: newRunMerge(in, dir == iter.Backward,
+				func(e iter.Entry) int64 { return e.Timestamp },
+				func(e iter.Entry) string { return e.Line }),
+			lbls: sp.str, hash: sp.fp,
+		}
+		qs.dupCounters = append(qs.dupCounters, m)
 		its = append(its, m)
 	}
 	if len(its) == 1 {
@@ -187,13 +201,43 @@ func (qs *queryState) stats(topDups int64) *querierpb.QueryStats {
 		st.BlocksSkipped += int64(s.BlocksFilterSkip)
 		st.StructuredMetadataBytes += s.StructuredMetadataBytes
 	}
-	for _, m := range qs.seriesIts {
-		if dc, ok := m.(iter.DuplicateCounter); ok {
-			st.TotalDuplicates += dc.Duplicates()
-		}
+	for _, dc := range qs.dupCounters {
+		st.TotalDuplicates += dc.Duplicates()
 	}
 	return st
 }
+
+// overlapRuns groups a stream's chunk refs (sorted by From) into runs that overlap in time.
+func overlapRuns(sp *seriesPlan) [][]index.ChunkRef {
+	var runs [][]index.ChunkRef
+	var maxThrough int64
+	for i, ref := range sp.refs {
+		// refs are sorted by From, so a ref overlaps the current run iff it starts before the
+		// run's latest Through.
+		if i > 0 && ref.From <= maxThrough {
+			runs[len(runs)-1] = append(runs[len(runs)-1], ref)
+			maxThrough = max(maxThrough, ref.Through)
+			continue
+		}
+		runs = append(runs, []index.ChunkRef{ref})
+		maxThrough = ref.Through
+	}
+	return runs
+}
+
+// chunkStatser reports the work of one chunk's iterator so far.
+type chunkStatser interface{ currentStats() chunk.IterStats }
+
+// entryRun is a merge of overlapping chunks of one stream, labelled with the stream.
+type entryRun struct {
+	*runMerge[iter.Entry, string]
+	lbls string
+	hash uint64
+}
+
+func (e *entryRun) Labels() string     { return e.lbls }
+func (e *entryRun) StreamHash() uint64 { return e.hash }
+func (e *entryRun) Close() error       { return nil }
 
 // streamLabelled gives a chunk iterator its stream's labels and hash.
 type streamLabelled struct {

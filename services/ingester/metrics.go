@@ -15,6 +15,7 @@ type metrics struct {
 	replayDuration  prometheus.Gauge
 	replayRecords   prometheus.Counter
 	checkpoints     prometheus.Counter
+	walLag          *walLagCollector
 }
 
 func newMetrics(reg prometheus.Registerer, i *Ingester) (*metrics, error) {
@@ -29,6 +30,7 @@ func newMetrics(reg prometheus.Registerer, i *Ingester) (*metrics, error) {
 		replayDuration:  prometheus.NewGauge(prometheus.GaugeOpts{Name: "skald_ingester_wal_replay_duration_seconds", Help: "Duration of the last WAL replay."}),
 		replayRecords:   prometheus.NewCounter(prometheus.CounterOpts{Name: "skald_ingester_wal_replay_records_total", Help: "WAL records replayed."}),
 		checkpoints:     prometheus.NewCounter(prometheus.CounterOpts{Name: "skald_ingester_wal_checkpoints_total", Help: "WAL checkpoints written."}),
+		walLag:          newWALLagCollector(i),
 	}
 	streams := prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "skald_ingester_streams", Help: "Streams in memory."}, func() float64 {
 		n := 0
@@ -45,7 +47,7 @@ func newMetrics(reg prometheus.Registerer, i *Ingester) (*metrics, error) {
 		return m, nil
 	}
 	for _, c := range []prometheus.Collector{m.entriesIngested, m.bytesIngested, m.discarded, m.chunksFlushed, m.flushFailures,
-		m.walAppends, m.walFailures, m.replayDuration, m.replayRecords, m.checkpoints, streams} {
+		m.walAppends, m.walFailures, m.replayDuration, m.replayRecords, m.checkpoints, streams, m.walLag} {
 		if err := reg.Register(c); err != nil {
 			return nil, err
 		}

@@ -26,8 +26,18 @@
 // fetches it itself. Queries without a limit also decompress in the workers (chunk.Prepare).
 // With a |= literal, an uncached chunk is read by range: header and directory first, then only
 // the blocks whose token filters admit every literal. Each stream's chunks are concatenated, or
-// merged when they overlap (replicas cut at different points) with identical entries dropped;
-// the pipeline runs per stream; streams are merged in order (iter.NewMergeEntryIterator).
+// merged when they overlap (replicas cut at different points) with replicas' copies of an entry
+// dropped: per timestamp, each line as many times as the chunk holding it most often has it
+// (runmerge.go); the pipeline runs per stream; streams are merged in order
+// (iter.NewMergeEntryIterator).
+//
+// Counts without lines. When log.SizeOnly admits a sample expression's extractor
+// (count_over_time, rate, bytes_over_time, bytes_rate, … with no pipeline stage), SelectSamples
+// reads each chunk's timestamps, line lengths, line hashes and structured metadata
+// (chunk.InfoIterator) and never decompresses a line: labels come from the extractor (Process
+// with a nil line), the value is 1 or the line length, the hash the stored xxhash64 that the
+// line path computes, and overlapping chunks merge by line hash exactly as the line path merges
+// by line. TestSizeFastPathSameSamples holds both paths to identical samples.
 //
 // Stats. The iterators SelectLogs and SelectSamples return implement iter.StatsReporter, the
 // same contract as the ingesters' wire iterators: Stats returns a querierpb.QueryStats with

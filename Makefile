@@ -7,7 +7,7 @@ BIN := bin
 TOOLS := $(shell $(GO) env GOPATH)/bin
 export PATH := $(TOOLS):$(PATH)
 # Modules of the workspace (go.work); tests run over all of them.
-PKGS := ./proto/... ./pkg/... ./services/distributor/... ./services/ingester/... ./services/querier/... \
+PKGS := ./proto/... ./pkg/... ./bench/... ./services/distributor/... ./services/ingester/... ./services/querier/... \
 	./cmd/skald/... ./web/...
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 REVISION ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)

@@ -126,16 +126,26 @@ func (l *DistributorLifecycler) ID() string { return l.cfg.ID }
 // distributor from the ring, waiting at most a heartbeat timeout for that. It returns nil.
 func (l *DistributorLifecycler) Run(ctx context.Context) error {
 	backoff := 100 * time.Millisecond
+	var failingSince time.Time
 	for {
 		wait := l.cfg.HeartbeatPeriod
 		if err := l.heartbeat(ctx); err != nil && ctx.Err() == nil {
 			l.heartbeats.WithLabelValues("error").Inc()
-			l.logger.Warn("ring heartbeat", "err", err)
+			// A ring that is still starting (no leader yet) is routine for a moment; warn
+			// once failures last a heartbeat period.
+			if failingSince.IsZero() {
+				failingSince = time.Now()
+			}
+			lvl := slog.LevelDebug
+			if time.Since(failingSince) >= l.cfg.HeartbeatPeriod {
+				lvl = slog.LevelWarn
+			}
+			l.logger.Log(ctx, lvl, "ring heartbeat", "err", err, "failing_for", time.Since(failingSince).Round(time.Millisecond))
 			wait = min(wait, backoff)
 			backoff = min(2*backoff, l.cfg.HeartbeatPeriod)
 		} else if err == nil {
 			l.heartbeats.WithLabelValues("ok").Inc()
-			backoff = 100 * time.Millisecond
+			backoff, failingSince = 100*time.Millisecond, time.Time{}
 		}
 		t := time.NewTimer(wait)
 		select {

@@ -130,3 +130,42 @@ func TestDistributorsShareTheRing(t *testing.T) {
 		t.Fatalf("distributors %v", got)
 	}
 }
+
+// With no member reachable the distributor retries (counting errors) and counts itself alone,
+// so it keeps the whole limit rather than refusing everything.
+func TestDistributorWithoutRing(t *testing.T) {
+	t.Parallel()
+	w, err := ring.NewWatcher(ring.WatcherConfig{Addrs: []string{"127.0.0.1:1"}, ReplicationFactor: 1}, slog.New(slog.DiscardHandler), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	reg := prometheus.NewRegistry()
+	l, _ := runDistributor(t, "alone", w, reg)
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		mfs, err := reg.Gather()
+		if err != nil {
+			t.Fatal(err)
+		}
+		errs := 0.0
+		for _, mf := range mfs {
+			if mf.GetName() == "skald_ring_distributor_heartbeats_total" {
+				for _, m := range mf.GetMetric() {
+					if m.GetLabel()[0].GetValue() == "error" {
+						errs = m.GetCounter().GetValue()
+					}
+				}
+			}
+		}
+		if errs >= 3 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("heartbeat errors %v", errs)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if n := l.HealthyDistributors(); n != 1 {
+		t.Fatalf("healthy distributors %d", n)
+	}
+}

@@ -73,6 +73,7 @@ func (i *Ingester) Push(ctx context.Context, req *logproto.PushRequest) (*logpro
 			i.metrics.discarded.WithLabelValues(validation.ReasonPerStreamRateLimit).Add(float64(len(acc.entries)))
 			return
 		}
+		ownEntries(acc.entries) // stop aliasing the request body: see arena.go
 		accs = append(accs, acc)
 	}
 	for _, sa := range req.GetStreams() {

@@ -122,10 +122,12 @@ func (i *Ingester) cutDirect(now time.Time, force bool) {
 	for _, id := range i.tenantIDs() {
 		for _, s := range i.tenant(id, false).snapshot() {
 			s.mu.Lock()
+			var c *memChunk
 			if s.full || i.dueLocked(s, now, force) {
-				s.cutLocked(i.applied)
+				c = s.cutLocked(i.applied)
 			}
 			s.mu.Unlock()
+			i.encodeLater(s, c)
 		}
 	}
 }

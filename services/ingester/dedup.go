@@ -3,6 +3,7 @@ package ingester
 import (
 	"sort"
 
+	"github.com/skaldlogs/skald/pkg/chunk"
 	"github.com/skaldlogs/skald/pkg/iter"
 	"github.com/skaldlogs/skald/proto/logproto"
 )
@@ -29,9 +30,9 @@ func (s *stream) held(in []*logproto.EntryAdapter, maxT int64, hasLast bool) []b
 	if !any {
 		return nil
 	}
-	s.mu.RLock()
-	defer s.mu.RUnlock()
 	byTS := map[int64][]*iter.Entry{}
+	var encoded []*chunk.Chunk
+	s.mu.RLock()
 	for k := range s.head {
 		if e := &s.head[k]; e.Timestamp >= lo && e.Timestamp <= hi {
 			byTS[e.Timestamp] = append(byTS[e.Timestamp], e)
@@ -41,11 +42,31 @@ func (s *stream) held(in []*logproto.EntryAdapter, maxT int64, hasLast bool) []b
 		if c.maxT < lo || c.minT > hi {
 			continue
 		}
+		if c.enc != nil {
+			encoded = append(encoded, c.enc)
+			continue
+		}
 		k := sort.Search(len(c.entries), func(k int) bool { return c.entries[k].Timestamp >= lo })
 		for ; k < len(c.entries) && c.entries[k].Timestamp <= hi; k++ {
 			e := &c.entries[k]
 			byTS[e.Timestamp] = append(byTS[e.Timestamp], e)
 		}
+	}
+	s.mu.RUnlock()
+	// Decode only the encoded chunks whose span covers a candidate, outside the lock: this
+	// path runs only for entries not newer than the stream's newest, which is rare.
+	through := hi + 1
+	if hi == 1<<63-1 {
+		through = hi // misses only an entry at the largest timestamp: it is then stored twice
+	}
+	for _, c := range encoded {
+		it := c.Iterator(lo, through, iter.Forward, nil)
+		for it.Next() {
+			e := it.At()
+			byTS[e.Timestamp] = append(byTS[e.Timestamp], &e)
+		}
+		// A damaged chunk cannot hold a duplicate we could find: accept the entries.
+		_ = it.Err()
 	}
 	if len(byTS) == 0 {
 		return nil

@@ -40,17 +40,13 @@ func (i *Ingester) flush(ctx context.Context, force bool) error {
 
 func (i *Ingester) flushTenant(ctx context.Context, id string, now time.Time) error {
 	t := i.tenant(id, false)
-	var (
-		pending []pendingFlush
-		chunks  []FlushChunk
-	)
+	var pending []pendingFlush
 	for _, s := range t.snapshot() {
 		s.mu.RLock()
 		var p pendingFlush
 		for _, c := range s.chunks {
 			if c.flushedAt.IsZero() {
 				p.chunks = append(p.chunks, c)
-				chunks = append(chunks, FlushChunk{Labels: s.lbls, Fingerprint: s.fp, Entries: c.entries, MinT: c.minT, MaxT: c.maxT, Bytes: c.bytes})
 			}
 		}
 		s.mu.RUnlock()
@@ -59,15 +55,13 @@ func (i *Ingester) flushTenant(ctx context.Context, id string, now time.Time) er
 			pending = append(pending, p)
 		}
 	}
-	if len(chunks) > 0 {
-		fctx, cancel := context.WithTimeout(ctx, i.cfg.FlushOpTimeout)
-		err := i.deps.Store.WriteChunks(fctx, id, chunks)
-		cancel()
+	if len(pending) > 0 {
+		n, err := i.writePending(ctx, id, pending)
 		if err != nil {
 			i.metrics.flushFailures.Inc()
-			return fmt.Errorf("flush %d chunks of tenant %s: %w", len(chunks), id, err)
+			return fmt.Errorf("flush %d chunks of tenant %s: %w", n, id, err)
 		}
-		i.metrics.chunksFlushed.Add(float64(len(chunks)))
+		i.metrics.chunksFlushed.Add(float64(n))
 		for _, p := range pending {
 			p.s.mu.Lock()
 			for _, c := range p.chunks {
@@ -107,6 +101,53 @@ func (i *Ingester) flushTenant(ctx context.Context, id string, now time.Time) er
 	}
 	t.mu.Unlock()
 	return nil
+}
+
+// writePending encodes the pending chunks the background encoder has not reached and writes
+// them all to the store: encoded when the store takes encoded chunks, else as entries. It
+// returns the number of chunks.
+func (i *Ingester) writePending(ctx context.Context, id string, pending []pendingFlush) (int, error) {
+	var (
+		encoded []EncodedChunk
+		raw     []FlushChunk
+	)
+	for _, p := range pending {
+		for _, c := range p.chunks {
+			if err := i.encode(p.s, c); err != nil {
+				i.logger.Warn("encode chunk for flush; flushing its entries", "err", err)
+			}
+			p.s.mu.RLock()
+			enc, data, meta, entries := c.enc, c.data, c.meta, c.entries
+			p.s.mu.RUnlock()
+			fc := FlushChunk{Labels: p.s.lbls, Fingerprint: p.s.fp, Entries: entries, MinT: c.minT, MaxT: c.maxT, Bytes: c.bytes}
+			switch {
+			case enc != nil && i.encStore != nil:
+				encoded = append(encoded, EncodedChunk{Labels: p.s.lbls, Fingerprint: p.s.fp, Data: data, Meta: meta})
+				continue
+			case enc != nil:
+				es, err := decodeAll(enc, c.count)
+				if err != nil {
+					return len(encoded) + len(raw), fmt.Errorf("decode chunk of %s: %w", p.s.lstr, err)
+				}
+				fc.Entries = es
+			}
+			raw = append(raw, fc)
+		}
+	}
+	n := len(encoded) + len(raw)
+	fctx, cancel := context.WithTimeout(ctx, i.cfg.FlushOpTimeout)
+	defer cancel()
+	if len(raw) > 0 {
+		if err := i.deps.Store.WriteChunks(fctx, id, raw); err != nil {
+			return n, err
+		}
+	}
+	if len(encoded) > 0 {
+		if err := i.encStore.WriteEncoded(fctx, id, encoded); err != nil {
+			return n, err
+		}
+	}
+	return n, nil
 }
 
 // checkpoint computes the WAL sequence below which every entry is in the store and records it

@@ -12,6 +12,7 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/skaldlogs/skald/pkg/chunk"
 	"github.com/skaldlogs/skald/pkg/wal"
 	"github.com/skaldlogs/skald/proto/logproto"
 	"github.com/skaldlogs/skald/proto/querierpb"
@@ -64,6 +65,15 @@ type Ingester struct {
 	// marks grew too large for one checkpoint because old heads held the checkpoint back.
 	relief uint64
 
+	// chunkOpts encode cut chunks (the store's when it takes encoded chunks); encStore is
+	// deps.Store when it does. The encode queue feeds the background encoder (encode.go).
+	chunkOpts  chunk.Options
+	encStore   EncodedChunkStore
+	encQMu     sync.Mutex
+	encQ       []encodeJob
+	encRunning bool
+	encWG      sync.WaitGroup
+
 	flushReqs chan chan error
 	stopping  chan struct{} // closed when Run stops serving flush requests
 }
@@ -101,6 +111,10 @@ func New(cfg Config, deps Deps, logger *slog.Logger, reg prometheus.Registerer) 
 		flushReqs: make(chan chan error),
 		stopping:  make(chan struct{}),
 	}
+	i.chunkOpts = chunk.DefaultOptions()
+	if es, ok := deps.Store.(EncodedChunkStore); ok {
+		i.encStore, i.chunkOpts = es, es.ChunkOptions()
+	}
 	m, err := newMetrics(reg, i)
 	if err != nil {
 		return nil, err
@@ -120,6 +134,7 @@ func (i *Ingester) Ready() error {
 // Run opens and replays the WAL, then accepts pushes and flushes chunks until ctx is cancelled;
 // then it stops accepting pushes, flushes everything, checkpoints the WAL and returns.
 func (i *Ingester) Run(ctx context.Context) error {
+	defer i.encWG.Wait() // chunks cut by replay or the final flush may still be encoding
 	w, err := wal.Open(ctx, i.deps.NATS, i.cfg.ID, i.cfg.WAL, i.logger)
 	if err != nil {
 		return fmt.Errorf("open wal: %w", err)
@@ -200,10 +215,12 @@ func (i *Ingester) endBatch(seq uint64) {
 func (i *Ingester) cutFullLocked() {
 	for _, s := range i.toCut {
 		s.mu.Lock()
+		var c *memChunk
 		if s.full {
-			s.cutLocked(i.applied)
+			c = s.cutLocked(i.applied)
 		}
 		s.mu.Unlock()
+		i.encodeLater(s, c)
 	}
 	i.toCut = i.toCut[:0]
 }

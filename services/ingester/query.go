@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 
@@ -59,61 +58,15 @@ func inShards(shards []logql.Shard, fp uint64) bool {
 	return false
 }
 
-// entriesIn returns the stream's entries with from <= ts < through, sorted by timestamp (ties
-// in arrival order). The entries are shared, immutable values.
-func (s *stream) entriesIn(from, through int64) []iter.Entry {
-	s.mu.RLock()
-	var (
-		out     []iter.Entry
-		ordered = true // the pieces follow each other in time: no sort needed
-		lastT   = int64(-1 << 63)
-	)
-	add := func(piece []iter.Entry) {
-		if len(piece) == 0 {
-			return
-		}
-		if piece[0].Timestamp < lastT {
-			ordered = false
-		}
-		lastT = max(lastT, piece[len(piece)-1].Timestamp)
-		out = append(out, piece...)
-	}
-	for _, c := range s.chunks {
-		if c.maxT < from || c.minT >= through {
-			continue
-		}
-		lo := sort.Search(len(c.entries), func(k int) bool { return c.entries[k].Timestamp >= from })
-		hi := sort.Search(len(c.entries), func(k int) bool { return c.entries[k].Timestamp >= through })
-		add(c.entries[lo:hi])
-	}
-	if len(s.head) > 0 && s.headMaxT >= from && s.headMinT < through {
-		start := len(out)
-		for _, e := range s.head {
-			if e.Timestamp >= from && e.Timestamp < through {
-				out = append(out, e)
-			}
-		}
-		head := out[start:]
-		out = out[:start]
-		if s.headUnsorted {
-			sortEntries(head)
-		}
-		add(head)
-	}
-	s.mu.RUnlock()
-	if !ordered {
-		// Out-of-order writes made chunks overlap.
-		sortEntries(out)
-	}
-	return out
-}
-
 // SelectLogs implements logql.Querier over the data in memory (head, unflushed and retained
 // chunks) of the tenant in ctx.
 func (i *Ingester) SelectLogs(ctx context.Context, p logql.SelectLogParams) (iter.EntryIterator, error) {
 	it, _, err := i.selectLogs(ctx, p)
 	return it, err
 }
+
+// ctxCheckEvery is how many entries a query scans between checks for cancellation.
+const ctxCheckEvery = 256
 
 // scanStats counts what a query read from memory, for Loki's stats.ingester.
 type scanStats querierpb.QueryStats
@@ -136,28 +89,30 @@ func (i *Ingester) selectLogs(ctx context.Context, p logql.SelectLogParams) (ite
 	if err != nil {
 		return nil, nil, err
 	}
+	needles := p.Selector.RequiredLiterals()
 	var out []iter.StreamEntries
 	for _, s := range streams {
-		entries := s.entriesIn(p.Start, p.End)
-		if len(entries) == 0 {
+		if err := ctx.Err(); err != nil {
+			return nil, nil, err
+		}
+		r := s.rangeOf(p.Start, p.End)
+		if len(r.pieces) == 0 {
 			continue
 		}
 		sp := pipeline.ForStream(s.lbls)
 		byLabels := map[string]int{}
-		kept := 0
-		for k := range entries {
-			if err := ctx.Err(); err != nil {
-				return nil, nil, err
+		kept, seen := 0, 0
+		var ctxErr error
+		err := r.each(p.Start, p.End, p.Direction, needles, func(e *iter.Entry) bool {
+			if seen++; seen%ctxCheckEvery == 0 {
+				if ctxErr = ctx.Err(); ctxErr != nil {
+					return false
+				}
 			}
-			idx := k
-			if p.Direction == iter.Backward {
-				idx = len(entries) - 1 - k
-			}
-			e := entries[idx]
-			st.add(&e)
+			st.add(e)
 			line, lr, keep := sp.Process(e.Timestamp, []byte(e.Line), e.StructuredMetadata)
 			if !keep {
-				continue
+				return true
 			}
 			st.PostFilterLines++
 			ls := lr.String()
@@ -174,9 +129,13 @@ func (i *Ingester) selectLogs(ctx context.Context, p logql.SelectLogParams) (ite
 				Parsed:             slices.Clone(lr.Parsed()),
 			})
 			kept++
-			if p.Limit > 0 && kept >= int(p.Limit) {
-				break
-			}
+			return p.Limit == 0 || kept < int(p.Limit)
+		})
+		if err == nil {
+			err = ctxErr
+		}
+		if err != nil {
+			return nil, nil, err
 		}
 	}
 	it := iter.NewStreamsIterator(out, p.Direction)
@@ -203,22 +162,30 @@ func (i *Ingester) selectSamples(ctx context.Context, p logql.SelectSampleParams
 	if err != nil {
 		return nil, nil, err
 	}
+	needles := p.Expr.Selector().RequiredLiterals()
 	var out []iter.SeriesSamples
 	for _, s := range streams {
-		entries := s.entriesIn(p.Start, p.End)
-		if len(entries) == 0 {
+		if err := ctx.Err(); err != nil {
+			return nil, nil, err
+		}
+		r := s.rangeOf(p.Start, p.End)
+		if len(r.pieces) == 0 {
 			continue
 		}
 		se := ext.ForStream(s.lbls)
 		bySeries := map[string]int{}
-		for _, e := range entries {
-			if err := ctx.Err(); err != nil {
-				return nil, nil, err
+		seen := 0
+		var ctxErr error
+		err := r.each(p.Start, p.End, iter.Forward, needles, func(e *iter.Entry) bool {
+			if seen++; seen%ctxCheckEvery == 0 {
+				if ctxErr = ctx.Err(); ctxErr != nil {
+					return false
+				}
 			}
-			st.add(&e)
+			st.add(e)
 			v, lr, ok := se.Process(e.Timestamp, []byte(e.Line), e.StructuredMetadata)
 			if !ok {
-				continue
+				return true
 			}
 			st.PostFilterLines++
 			ls := lr.String()
@@ -230,6 +197,13 @@ func (i *Ingester) selectSamples(ctx context.Context, p logql.SelectSampleParams
 			}
 			// The entry hash lets merges drop the same sample from replicas or the store.
 			out[j].Samples = append(out[j].Samples, iter.Sample{Timestamp: e.Timestamp, Value: v, Hash: xxhash.Sum64String(e.Line)})
+			return true
+		})
+		if err == nil {
+			err = ctxErr
+		}
+		if err != nil {
+			return nil, nil, err
 		}
 	}
 	return iter.NewMultiSeriesIterator(out), (*querierpb.QueryStats)(st), nil

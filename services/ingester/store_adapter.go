@@ -21,6 +21,8 @@ type storeAdapter struct {
 
 // NewStoreAdapter returns a ChunkStore that encodes each chunk with opts (a pkg/chunk block
 // format) and hands them to w, typically a *store.Writer.
+// The ChunkStore it returns is also an EncodedChunkStore: the ingester then keeps chunks
+// encoded with opts and uploads those bytes as they are.
 func NewStoreAdapter(w StoreChunkWriter, opts chunk.Options) ChunkStore {
 	return &storeAdapter{w: w, opts: opts}
 }
@@ -33,6 +35,16 @@ func (a *storeAdapter) WriteChunks(ctx context.Context, tenant string, chunks []
 			return fmt.Errorf("encode chunk: %w", err)
 		}
 		out = append(out, fc)
+	}
+	return a.w.WriteChunks(ctx, tenant, out)
+}
+
+func (a *storeAdapter) ChunkOptions() chunk.Options { return a.opts }
+
+func (a *storeAdapter) WriteEncoded(ctx context.Context, tenant string, chunks []EncodedChunk) error {
+	out := make([]store.FlushedChunk, len(chunks))
+	for k, c := range chunks {
+		out[k] = store.FlushedChunk{Labels: c.Labels, Data: c.Data, Meta: c.Meta}
 	}
 	return a.w.WriteChunks(ctx, tenant, out)
 }

@@ -5,14 +5,26 @@ import (
 	"sync"
 	"time"
 
+	"github.com/skaldlogs/skald/pkg/chunk"
 	"github.com/skaldlogs/skald/pkg/iter"
 	"github.com/skaldlogs/skald/pkg/labels"
 )
 
-// memChunk is a cut, immutable run of one stream's entries.
+// memChunk is a cut, immutable run of one stream's entries. From its cut until it is encoded
+// it holds the entries themselves; then only the encoded chunk (compressed blocks with their
+// token filters), which is what the flush uploads and what queries read through the filters.
 type memChunk struct {
-	entries     []iter.Entry // sorted by timestamp
+	// entries (sorted by timestamp, ties in arrival order) until encoded, then nil. enc and
+	// meta once encoded. Guarded by the stream's mu; the values they point to are immutable.
+	entries []iter.Entry
+	enc     *chunk.Chunk
+	data    []byte // enc's bytes
+	meta    chunk.Meta
+	// encMu serialises encoding between the background encoder and a flush.
+	encMu sync.Mutex
+
 	minT, maxT  int64
+	count       int // entries
 	bytes       int
 	firstSeq    uint64    // WAL sequence of the first batch applied into it
 	cutSeq      uint64    // last batch applied when it was cut: it holds everything up to here
@@ -102,11 +114,12 @@ func (s *stream) apply(seq uint64, entries []iter.Entry, now time.Time, target i
 	return true
 }
 
-// cutLocked turns the head into a chunk holding everything applied up to batch cutSeq.
-func (s *stream) cutLocked(cutSeq uint64) {
+// cutLocked turns the head into a chunk holding everything applied up to batch cutSeq and
+// returns it (nil when the head was empty), for the caller to have it encoded.
+func (s *stream) cutLocked(cutSeq uint64) *memChunk {
 	if len(s.head) == 0 {
 		s.full = false
-		return
+		return nil
 	}
 	entries := s.head
 	if s.headUnsorted {
@@ -114,15 +127,18 @@ func (s *stream) cutLocked(cutSeq uint64) {
 		// them, so the chunk's bytes do not depend on whether it was replayed.
 		sortEntries(entries)
 	}
-	s.chunks = append(s.chunks, &memChunk{
+	c := &memChunk{
 		entries:  entries,
 		minT:     s.headMinT,
 		maxT:     s.headMaxT,
+		count:    len(entries),
 		bytes:    s.headBytes,
 		firstSeq: s.headFirstSeq,
 		cutSeq:   cutSeq,
-	})
+	}
+	s.chunks = append(s.chunks, c)
 	s.head, s.headBytes, s.full, s.headUnsorted = nil, 0, false, false
+	return c
 }
 
 func sortEntries(es []iter.Entry) {

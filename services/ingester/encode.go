@@ -1,0 +1,120 @@
+package ingester
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/skaldlogs/skald/pkg/chunk"
+	"github.com/skaldlogs/skald/pkg/iter"
+	"github.com/skaldlogs/skald/pkg/labels"
+)
+
+// Cut chunks are encoded with pkg/chunk soon after the cut, by a background goroutine, and
+// then kept only encoded: compressed blocks take a fraction of the entries' memory, and their
+// per-block token filters let needle queries over memory skip blocks as store queries do. A
+// flush encodes any chunk the encoder has not reached yet. Encoding is deterministic, so the
+// bytes kept are the bytes flushed, and a replay that rebuilds a chunk rebuilds its bytes.
+
+// EncodedChunkStore is a ChunkStore that also stores chunks the ingester already encoded with
+// pkg/chunk. With it, the ingester encodes with the store's options and uploads the very bytes
+// it kept in memory; with a plain ChunkStore it encodes with chunk.DefaultOptions for memory
+// and hands the store decoded entries.
+type EncodedChunkStore interface {
+	ChunkStore
+	// ChunkOptions are the options chunks must be encoded with for WriteEncoded.
+	ChunkOptions() chunk.Options
+	// WriteEncoded stores encoded chunks of one tenant, with WriteChunks' guarantees.
+	WriteEncoded(ctx context.Context, tenant string, chunks []EncodedChunk) error
+}
+
+// EncodedChunk is one stream's chunk encoded by chunk.Builder: Data and the Meta its Finish
+// returned. Data must not be modified or retained after WriteEncoded returns.
+type EncodedChunk struct {
+	Labels      labels.Labels
+	Fingerprint uint64
+	Data        []byte
+	Meta        chunk.Meta
+}
+
+type encodeJob struct {
+	s *stream
+	c *memChunk
+}
+
+// encodeLater queues c (a chunk just cut from s; nil is ignored) for the background encoder,
+// starting it when idle. It never blocks on encoding: it runs under applyMu.
+func (i *Ingester) encodeLater(s *stream, c *memChunk) {
+	if c == nil {
+		return
+	}
+	i.encQMu.Lock()
+	defer i.encQMu.Unlock()
+	i.encQ = append(i.encQ, encodeJob{s, c})
+	if !i.encRunning {
+		i.encRunning = true
+		i.encWG.Add(1)
+		go i.encodeQueued()
+	}
+}
+
+// encodeQueued encodes queued chunks until the queue is empty.
+func (i *Ingester) encodeQueued() {
+	defer i.encWG.Done()
+	for {
+		i.encQMu.Lock()
+		q := i.encQ
+		i.encQ = nil
+		if len(q) == 0 {
+			i.encRunning = false
+			i.encQMu.Unlock()
+			return
+		}
+		i.encQMu.Unlock()
+		for _, j := range q {
+			if err := i.encode(j.s, j.c); err != nil {
+				// The chunk keeps its entries: queries and the flush still work from them.
+				i.logger.Warn("encode chunk in memory", "err", err)
+			}
+		}
+	}
+}
+
+// encode replaces c's entries by their encoding, unless done already.
+func (i *Ingester) encode(s *stream, c *memChunk) error {
+	c.encMu.Lock()
+	defer c.encMu.Unlock()
+	s.mu.RLock()
+	es, done := c.entries, c.enc != nil
+	s.mu.RUnlock()
+	if done || len(es) == 0 {
+		return nil
+	}
+	b := chunk.NewBuilder(i.chunkOpts)
+	for k := range es {
+		if err := b.Append(es[k].Timestamp, es[k].Line, es[k].StructuredMetadata); err != nil {
+			return fmt.Errorf("encode chunk of %s: %w", s.lstr, err)
+		}
+	}
+	data, meta, err := b.Finish()
+	if err != nil {
+		return fmt.Errorf("encode chunk of %s: %w", s.lstr, err)
+	}
+	enc, err := chunk.Decode(data)
+	if err != nil {
+		return fmt.Errorf("decode chunk of %s just encoded: %w", s.lstr, err)
+	}
+	s.mu.Lock()
+	c.enc, c.data, c.meta, c.entries = enc, data, meta, nil
+	s.mu.Unlock()
+	return nil
+}
+
+// decodeAll returns every entry of an encoded chunk, in order.
+func decodeAll(c *chunk.Chunk, n int) ([]iter.Entry, error) {
+	out := make([]iter.Entry, 0, n)
+	it := c.Iterator(-1<<63, 1<<63-1, iter.Forward, nil)
+	for it.Next() {
+		out = append(out, it.At())
+	}
+	return out, it.Err()
+}

@@ -1,0 +1,125 @@
+package ingester
+
+import (
+	"sort"
+
+	"github.com/skaldlogs/skald/pkg/chunk"
+	"github.com/skaldlogs/skald/pkg/iter"
+)
+
+// piece is one time-sorted run of a stream's entries in memory: an encoded chunk (read through
+// its block filters) or entries (a chunk not yet encoded, or a sorted copy of the head).
+type piece struct {
+	enc        *chunk.Chunk
+	entries    []iter.Entry
+	minT, maxT int64
+}
+
+// memRange is a stream's data in a query's time range, as pieces in cut order with the head
+// last. ordered reports that each piece starts no earlier than the previous ones end, so the
+// pieces concatenate into timestamp order (ties in arrival order) without a merge.
+type memRange struct {
+	pieces  []piece
+	ordered bool
+}
+
+// rangeOf snapshots the stream's data overlapping [from, through). The pieces are immutable:
+// they are read after s.mu is released.
+func (s *stream) rangeOf(from, through int64) memRange {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	r := memRange{ordered: true}
+	lastT := int64(-1 << 63)
+	add := func(p piece) {
+		if p.minT < lastT {
+			r.ordered = false
+		}
+		lastT = max(lastT, p.maxT)
+		r.pieces = append(r.pieces, p)
+	}
+	for _, c := range s.chunks {
+		if c.maxT < from || c.minT >= through {
+			continue
+		}
+		if c.enc != nil {
+			add(piece{enc: c.enc, minT: c.minT, maxT: c.maxT})
+			continue
+		}
+		lo := sort.Search(len(c.entries), func(k int) bool { return c.entries[k].Timestamp >= from })
+		hi := sort.Search(len(c.entries), func(k int) bool { return c.entries[k].Timestamp >= through })
+		if lo < hi {
+			add(piece{entries: c.entries[lo:hi], minT: c.entries[lo].Timestamp, maxT: c.entries[hi-1].Timestamp})
+		}
+	}
+	if len(s.head) > 0 && s.headMaxT >= from && s.headMinT < through {
+		var head []iter.Entry
+		for _, e := range s.head {
+			if e.Timestamp >= from && e.Timestamp < through {
+				head = append(head, e)
+			}
+		}
+		if s.headUnsorted {
+			sortEntries(head)
+		}
+		if len(head) > 0 {
+			add(piece{entries: head, minT: head[0].Timestamp, maxT: head[len(head)-1].Timestamp})
+		}
+	}
+	return r
+}
+
+// each calls f with the range's entries in [from, through) in direction dir (backward: the
+// exact reverse of forward) until f returns false. Blocks of encoded chunks whose token filter
+// proves no line holds every one of needles are skipped, so f may not see entries that cannot
+// pass the query's line filters; the caller still applies those filters.
+func (r memRange) each(from, through int64, dir iter.Direction, needles []string, f func(e *iter.Entry) bool) error {
+	if !r.ordered {
+		// Out-of-order writes made pieces overlap: gather the candidates and sort them.
+		var all []iter.Entry
+		for _, p := range r.pieces {
+			if p.enc == nil {
+				all = append(all, p.entries...)
+				continue
+			}
+			it := p.enc.Iterator(from, through, iter.Forward, needles)
+			for it.Next() {
+				all = append(all, it.At())
+			}
+			if err := it.Err(); err != nil {
+				return err
+			}
+		}
+		sortEntries(all)
+		r = memRange{pieces: []piece{{entries: all}}, ordered: true}
+	}
+	backward := dir == iter.Backward
+	for k := range r.pieces {
+		p := &r.pieces[k]
+		if backward {
+			p = &r.pieces[len(r.pieces)-1-k]
+		}
+		if p.enc != nil {
+			it := p.enc.Iterator(from, through, dir, needles)
+			for it.Next() {
+				e := it.At()
+				if !f(&e) {
+					return nil
+				}
+			}
+			if err := it.Err(); err != nil {
+				return err
+			}
+			continue
+		}
+		n := len(p.entries)
+		for j := range n {
+			if backward {
+				j = n - 1 - j
+			}
+			if !f(&p.entries[j]) {
+				return nil
+			}
+		}
+	}
+	return nil
+}

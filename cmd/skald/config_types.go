@@ -30,17 +30,18 @@ type Config struct {
 	Server       server.Config `yaml:"server"`
 	Common       CommonConfig  `yaml:"common"`
 
-	Storage       objstore.Config          `yaml:"storage_config"`
-	StoreReader   store.Config             `yaml:"store"`
-	StoreWriter   store.WriterConfig       `yaml:"store_writer"`
-	NATS          NATSConfig               `yaml:"nats"`
-	Ring          ring.Config              `yaml:"ring"`
-	RingWatch     ring.WatcherConfig       `yaml:"ring_watch"`
-	Ingester      ingester.Config          `yaml:"ingester"`
-	Distributor   distributor.Config       `yaml:"distributor"`
-	Querier       querier.Config           `yaml:"querier"`
-	Limits        validation.Limits        `yaml:"limits_config"`
-	RuntimeConfig validation.RuntimeConfig `yaml:"runtime_config"`
+	Storage         objstore.Config          `yaml:"storage_config"`
+	StoreReader     store.Config             `yaml:"store"`
+	StoreWriter     store.WriterConfig       `yaml:"store_writer"`
+	NATS            NATSConfig               `yaml:"nats"`
+	Ring            ring.Config              `yaml:"ring"`
+	RingWatch       ring.WatcherConfig       `yaml:"ring_watch"`
+	DistributorRing ring.DistributorConfig   `yaml:"distributor_ring"`
+	Ingester        ingester.Config          `yaml:"ingester"`
+	Distributor     distributor.Config       `yaml:"distributor"`
+	Querier         querier.Config           `yaml:"querier"`
+	Limits          validation.Limits        `yaml:"limits_config"`
+	RuntimeConfig   validation.RuntimeConfig `yaml:"runtime_config"`
 }
 
 // CommonConfig holds settings several targets share.
@@ -73,6 +74,7 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	c.Ring.RegisterFlags("ring.", fs)
 	c.Ring.ID, c.Ring.Addr, c.Ring.Dir = "", "", "" // derived from the ingester ID, the gRPC listener and common.path-prefix unless set
 	c.RingWatch.RegisterFlags("ring.watch.", fs)
+	c.DistributorRing.RegisterFlags("distributor.ring.", fs)
 	// The watchers' replication factor is the ring's unless set: one flag for the cluster.
 	c.RingWatch.ReplicationFactor = 0
 	if f := fs.Lookup("ring.watch.replication-factor"); f != nil {

@@ -190,11 +190,22 @@ func (a *app) activateWhenReady(ctx context.Context, ing *ingester.Ingester) {
 }
 
 func (a *app) buildDistributor() (*actor, error) {
-	d, err := distributor.New(a.cfg.Distributor, distributor.Deps{
-		Ring:           a.readRing,
-		IngesterClient: a.pool.pusher,
-		Overrides:      a.overrides,
-	}, a.logger, a.reg)
+	deps := distributor.Deps{Ring: a.readRing, IngesterClient: a.pool.pusher, Overrides: a.overrides}
+	// Distributors announce themselves in the ring so that the global rate limit is divided
+	// between the healthy ones.
+	var announce *ring.DistributorLifecycler
+	if dr, ok := a.readRing.(ring.DistributorRing); ok { // a Watcher, or the local Node
+		cfg := a.cfg.DistributorRing
+		if cfg.Addr == "" {
+			cfg.Addr = a.advertisedGRPC()
+		}
+		l, err := ring.NewDistributorLifecycler(cfg, dr, a.logger, a.reg)
+		if err != nil {
+			return nil, err
+		}
+		announce, deps.HealthyDistributors = l, l.HealthyDistributors
+	}
+	d, err := distributor.New(a.cfg.Distributor, deps, a.logger, a.reg)
 	if err != nil {
 		return nil, err
 	}
@@ -203,7 +214,18 @@ func (a *app) buildDistributor() (*actor, error) {
 	a.srv.HTTP.Handle("POST /api/prom/push", push)
 	a.srv.HTTP.Handle("POST /otlp/v1/logs", d.OTLPHandler())
 	logproto.RegisterPusherServer(a.srv.GRPC, d)
-	return &actor{"distributor", d.Run}, nil
+	return &actor{"distributor", func(ctx context.Context) error {
+		if announce == nil {
+			return d.Run(ctx)
+		}
+		actx, stop := context.WithCancel(ctx)
+		done := make(chan error, 1)
+		go func() { done <- announce.Run(actx) }() // leaves the ring when actx ends
+		err := d.Run(actx)
+		stop()
+		<-done
+		return err
+	}}, nil
 }
 
 func (a *app) buildQuerier() (*actor, error) {

@@ -73,6 +73,11 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	c.NATS.Embedded.DataDir = "" // derived from common.path-prefix unless set
 	c.Ring.RegisterFlags("ring.", fs)
 	c.Ring.ID, c.Ring.Addr, c.Ring.Dir = "", "", "" // derived from the ingester ID, the gRPC listener and common.path-prefix unless set
+	// Loki's default replication factor is 3; the one-process default has one ingester.
+	c.Ring.ReplicationFactor = 0
+	if f := fs.Lookup("ring.replication-factor"); f != nil {
+		f.DefValue, f.Usage = "0", "Members each stream is written to; 0: 1 with -target=all, 3 otherwise (a cluster)."
+	}
 	c.RingWatch.RegisterFlags("ring.watch.", fs)
 	c.DistributorRing.RegisterFlags("distributor.ring.", fs)
 	// The watchers' replication factor is the ring's unless set: one flag for the cluster.
@@ -97,6 +102,14 @@ func (c *Config) applyDerived() {
 	}
 	if c.Ring.Dir == "" {
 		c.Ring.Dir = filepath.Join(c.Common.PathPrefix, "raft")
+	}
+	if c.Ring.ReplicationFactor == 0 {
+		c.Ring.ReplicationFactor = 3
+		for _, t := range strings.Split(c.Target, ",") {
+			if strings.TrimSpace(t) == "all" {
+				c.Ring.ReplicationFactor = 1
+			}
+		}
 	}
 	if c.Ring.ID == "" {
 		c.Ring.ID = c.Ingester.ID

@@ -73,6 +73,9 @@ type Ingester struct {
 	encQ       []encodeJob
 	encRunning bool
 	encWG      sync.WaitGroup
+	// noSizeFastPath makes sample queries read lines even when log.SizeOnly says they need
+	// none (tests compare both paths).
+	noSizeFastPath bool
 
 	flushReqs chan chan error
 	stopping  chan struct{} // closed when Run stops serving flush requests

@@ -1,7 +1,10 @@
 package ingester
 
 import (
+	"errors"
 	"sort"
+
+	"github.com/cespare/xxhash/v2"
 
 	"github.com/skaldlogs/skald/pkg/chunk"
 	"github.com/skaldlogs/skald/pkg/iter"
@@ -123,3 +126,36 @@ func (r memRange) each(from, through int64, dir iter.Direction, needles []string
 	}
 	return nil
 }
+
+// eachInfo calls f with the timestamp, line length, line hash (xxhash64) and structured
+// metadata of the range's entries in [from, through), forward, until f returns false. Encoded
+// chunks are read without decompressing their lines (chunk.InfoIterator). The range must be
+// ordered.
+func (r memRange) eachInfo(from, through int64, f func(li chunk.LineInfo) bool) error {
+	if !r.ordered {
+		return errUnordered
+	}
+	for _, p := range r.pieces {
+		if p.enc != nil {
+			it := p.enc.InfoIterator(from, through)
+			for it.Next() {
+				if !f(it.At()) {
+					return nil
+				}
+			}
+			if err := it.Err(); err != nil {
+				return err
+			}
+			continue
+		}
+		for k := range p.entries {
+			e := &p.entries[k]
+			if !f(chunk.LineInfo{Timestamp: e.Timestamp, LineLen: len(e.Line), LineHash: xxhash.Sum64String(e.Line), StructuredMetadata: e.StructuredMetadata}) {
+				return nil
+			}
+		}
+	}
+	return nil
+}
+
+var errUnordered = errors.New("BUG: eachInfo over overlapping pieces")

@@ -9,9 +9,11 @@ import (
 
 	"github.com/cespare/xxhash/v2"
 
+	"github.com/skaldlogs/skald/pkg/chunk"
 	"github.com/skaldlogs/skald/pkg/iter"
 	"github.com/skaldlogs/skald/pkg/labels"
 	"github.com/skaldlogs/skald/pkg/logql"
+	"github.com/skaldlogs/skald/pkg/logql/log"
 	"github.com/skaldlogs/skald/pkg/tenant"
 	"github.com/skaldlogs/skald/proto/querierpb"
 )
@@ -75,6 +77,14 @@ func (st *scanStats) add(e *iter.Entry) {
 	st.HeadChunkLines++
 	st.HeadChunkBytes += int64(len(e.Line))
 	for _, l := range e.StructuredMetadata {
+		st.StructuredMetadataBytes += int64(len(l.Name) + len(l.Value))
+	}
+}
+
+func (st *scanStats) addInfo(li *chunk.LineInfo) {
+	st.HeadChunkLines++
+	st.HeadChunkBytes += int64(li.LineLen)
+	for _, l := range li.StructuredMetadata {
 		st.StructuredMetadataBytes += int64(len(l.Name) + len(l.Value))
 	}
 }
@@ -163,6 +173,8 @@ func (i *Ingester) selectSamples(ctx context.Context, p logql.SelectSampleParams
 		return nil, nil, err
 	}
 	needles := p.Expr.Selector().RequiredLiterals()
+	kind, sizeOnly := log.SizeOnly(ext)
+	sizeOnly = sizeOnly && !i.noSizeFastPath
 	var out []iter.SeriesSamples
 	for _, s := range streams {
 		if err := ctx.Err(); err != nil {
@@ -176,17 +188,8 @@ func (i *Ingester) selectSamples(ctx context.Context, p logql.SelectSampleParams
 		bySeries := map[string]int{}
 		seen := 0
 		var ctxErr error
-		err := r.each(p.Start, p.End, iter.Forward, needles, func(e *iter.Entry) bool {
-			if seen++; seen%ctxCheckEvery == 0 {
-				if ctxErr = ctx.Err(); ctxErr != nil {
-					return false
-				}
-			}
-			st.add(e)
-			v, lr, ok := se.Process(e.Timestamp, []byte(e.Line), e.StructuredMetadata)
-			if !ok {
-				return true
-			}
+		// The entry hash lets merges drop the same sample from replicas or the store.
+		emit := func(ts int64, v float64, lr log.LabelsResult, hash uint64) {
 			st.PostFilterLines++
 			ls := lr.String()
 			j, found := bySeries[ls]
@@ -195,10 +198,44 @@ func (i *Ingester) selectSamples(ctx context.Context, p logql.SelectSampleParams
 				bySeries[ls] = j
 				out = append(out, iter.SeriesSamples{Labels: ls, Hash: s.fp})
 			}
-			// The entry hash lets merges drop the same sample from replicas or the store.
-			out[j].Samples = append(out[j].Samples, iter.Sample{Timestamp: e.Timestamp, Value: v, Hash: xxhash.Sum64String(e.Line)})
-			return true
-		})
+			out[j].Samples = append(out[j].Samples, iter.Sample{Timestamp: ts, Value: v, Hash: hash})
+		}
+		tick := func() bool {
+			if seen++; seen%ctxCheckEvery == 0 {
+				ctxErr = ctx.Err()
+			}
+			return ctxErr == nil
+		}
+		var err error
+		if sizeOnly && r.ordered {
+			// Counts and byte sums without a pipeline need no line bytes (log.SizeOnly).
+			err = r.eachInfo(p.Start, p.End, func(li chunk.LineInfo) bool {
+				if !tick() {
+					return false
+				}
+				st.addInfo(&li)
+				v, lr, ok := se.Process(li.Timestamp, nil, li.StructuredMetadata)
+				if ok {
+					if kind == log.BytesExtraction {
+						v = float64(li.LineLen)
+					}
+					emit(li.Timestamp, v, lr, li.LineHash)
+				}
+				return true
+			})
+		} else {
+			err = r.each(p.Start, p.End, iter.Forward, needles, func(e *iter.Entry) bool {
+				if !tick() {
+					return false
+				}
+				st.add(e)
+				v, lr, ok := se.Process(e.Timestamp, []byte(e.Line), e.StructuredMetadata)
+				if ok {
+					emit(e.Timestamp, v, lr, xxhash.Sum64String(e.Line))
+				}
+				return true
+			})
+		}
 		if err == nil {
 			err = ctxErr
 		}

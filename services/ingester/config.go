@@ -15,7 +15,9 @@ type Config struct {
 	// replay this ingester's WAL uses the same ID.
 	ID string `yaml:"id"`
 	// ChunkTargetSize is the uncompressed bytes (lines plus structured metadata) at which a
-	// stream's head is cut into a chunk. Loki's 1.5MB is compressed; ~4x that uncompressed.
+	// stream's head is cut into a chunk. Heads are the ingester's raw, uncompressed memory
+	// (cut chunks are kept encoded), so this bounds it at about streams x this; 2 MiB
+	// compresses to a few hundred KiB, below Loki's 1.5MB compressed target.
 	ChunkTargetSize int `yaml:"chunk_target_size"`
 	// MaxChunkAge is the longest time span of data a chunk may hold before it is cut and
 	// flushed; half of it is the out-of-order window, as in Loki.
@@ -36,7 +38,7 @@ type Config struct {
 // RegisterFlags registers the ingester flags and sets the defaults.
 func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.ID, "ingester.id", "ingester-1", "ID of this ingester; names its WAL subject, so a replacement replaying this WAL must reuse it.")
-	fs.IntVar(&c.ChunkTargetSize, "ingester.chunk-target-size", 6<<20, "Uncompressed bytes (lines + structured metadata) at which a stream's head is cut into a chunk.")
+	fs.IntVar(&c.ChunkTargetSize, "ingester.chunk-target-size", 2<<20, "Uncompressed bytes (lines + structured metadata) at which a stream's head is cut into a chunk.")
 	fs.DurationVar(&c.MaxChunkAge, "ingester.max-chunk-age", 2*time.Hour, "Maximum time span of a chunk; half of it is the out-of-order window.")
 	fs.DurationVar(&c.ChunkIdlePeriod, "ingester.chunk-idle-period", 30*time.Minute, "Flush a stream's head after this long without a push.")
 	fs.DurationVar(&c.FlushCheckPeriod, "ingester.flush-check-period", 30*time.Second, "How often to look for chunks to flush.")

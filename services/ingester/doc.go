@@ -15,6 +15,19 @@
 // end of a WAL batch), and by the flush loop when idle, older than max_chunk_age, or on /flush
 // and shutdown.
 //
+// # Memory
+//
+// Accepted lines and structured metadata of one stream of one push are copied into one
+// exactly-sized arena (arena.go), so nothing in memory aliases a request body or WAL message
+// and those are freed as soon as the push returns. A cut chunk is encoded with pkg/chunk by a
+// background encoder (encode.go; a flush encodes what it has not reached) and then kept only
+// encoded: compressed blocks with their token filters. Queries read encoded chunks through
+// chunk iterators, so `|= "needle"` skips blocks its filters rule out, and counts and byte sums
+// without a pipeline read line lengths and hashes only; only the head is scanned raw. With a
+// store that takes encoded chunks (EncodedChunkStore, as NewStoreAdapter's does) the flush
+// uploads the bytes kept in memory; encoding is deterministic, so they are the bytes a replay
+// rebuilds.
+//
 // # Why replay neither loses nor duplicates
 //
 // Let a batch be a WAL message (its records share one sequence). Invariants:

@@ -87,7 +87,10 @@ func applyHints(stages, post []Stage, g *Grouping, unwrapped string) {
 	}
 }
 
-func (j *jsonParser) setOnly(names map[string]struct{})   { j.only = names }
+func (j *jsonParser) setOnly(names map[string]struct{}) {
+	j.only = names
+	j.hkeys = hintedKeys{} // decisions depend on the hints
+}
 func (p *logfmtParser) setOnly(names map[string]struct{}) { p.only = names }
 
 // wanted reports whether a parser restricted by hints should set name.

@@ -55,6 +55,7 @@ type jsonParser struct {
 	keys   keyInterner
 	seen   seenKeys
 	only   map[string]struct{} // parser hints: set only these labels (nil: all)
+	hkeys  hintedKeys          // the hinted path's per-key decisions (parser_json_hinted.go)
 }
 
 // seenKeys records the labels a parser set on the current line: Loki keeps the first value
@@ -78,6 +79,10 @@ func NewJSONParser() Stage { return &jsonParser{} }
 func (j *jsonParser) forStream() Stage { return &jsonParser{} }
 
 func (j *jsonParser) Process(_ int64, line []byte, lbs *LabelsBuilder) ([]byte, bool) {
+	if j.only != nil {
+		j.processHinted(line, lbs)
+		return line, true
+	}
 	j.prefix = j.prefix[:0]
 	j.seen = j.seen[:0]
 	j.keys.reset()

@@ -157,3 +157,23 @@ func BenchmarkCountOverTimeStreamLabel(b *testing.B) {
 	se := ex.ForStream(labels.FromStrings("app", "bench", "level", "info"))
 	measure(b, func(i int) { se.Process(int64(i), lines[i%len(lines)], nil) })
 }
+
+// BenchmarkJSONStatusCount is the extractor of sum(count_over_time({…} | json | status >= 500
+// [5m])): the engine pushes `by ()` down, so the json parser is hinted to `status` only;
+// "hints off" adds a pass-through stage that disables the hints (the full parse).
+func BenchmarkJSONStatusCount(b *testing.B) {
+	passthrough := StageFunc(func(_ int64, line []byte, _ *LabelsBuilder) ([]byte, bool) { return line, true })
+	lines := flogLines("json", 1000)
+	for _, hints := range []bool{true, false} {
+		stages := []Stage{NewJSONParser(), NewNumericLabelFilter(LabelFilterGreaterThanOrEqual, "status", 500)}
+		name := "hints"
+		if !hints {
+			stages = append(stages, passthrough)
+			name = "hints_off"
+		}
+		b.Run(name, func(b *testing.B) {
+			se := NewLineSampleExtractor(CountExtraction, stages, &Grouping{}).ForStream(labels.FromStrings("app", "bench"))
+			measure(b, func(i int) { se.Process(int64(i), lines[i%len(lines)], nil) })
+		})
+	}
+}

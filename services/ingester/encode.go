@@ -3,6 +3,7 @@ package ingester
 import (
 	"context"
 	"fmt"
+	"runtime"
 
 	"github.com/skaldlogs/skald/pkg/chunk"
 	"github.com/skaldlogs/skald/pkg/iter"
@@ -50,31 +51,33 @@ func (i *Ingester) encodeLater(s *stream, c *memChunk) {
 	i.encQMu.Lock()
 	defer i.encQMu.Unlock()
 	i.encQ = append(i.encQ, encodeJob{s, c})
-	if !i.encRunning {
-		i.encRunning = true
+	// Streams of similar rates reach the target size together, so cuts come in bursts whose
+	// entries stay in memory until encoded: use every core to drain a burst.
+	if i.encWorkers < runtime.GOMAXPROCS(0) && i.encWorkers < len(i.encQ) {
+		i.encWorkers++
 		i.encWG.Add(1)
 		go i.encodeQueued()
 	}
 }
 
-// encodeQueued encodes queued chunks until the queue is empty.
+// encodeQueued encodes queued chunks, one at a time, until the queue is empty.
 func (i *Ingester) encodeQueued() {
 	defer i.encWG.Done()
 	for {
 		i.encQMu.Lock()
-		q := i.encQ
-		i.encQ = nil
-		if len(q) == 0 {
-			i.encRunning = false
+		if len(i.encQ) == 0 {
+			i.encQ = nil
+			i.encWorkers--
 			i.encQMu.Unlock()
 			return
 		}
+		j := i.encQ[0]
+		i.encQ[0] = encodeJob{}
+		i.encQ = i.encQ[1:]
 		i.encQMu.Unlock()
-		for _, j := range q {
-			if err := i.encode(j.s, j.c); err != nil {
-				// The chunk keeps its entries: queries and the flush still work from them.
-				i.logger.Warn("encode chunk in memory", "err", err)
-			}
+		if err := i.encode(j.s, j.c); err != nil {
+			// The chunk keeps its entries: queries and the flush still work from them.
+			i.logger.Warn("encode chunk in memory", "err", err)
 		}
 	}
 }

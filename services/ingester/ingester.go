@@ -71,7 +71,7 @@ type Ingester struct {
 	encStore   EncodedChunkStore
 	encQMu     sync.Mutex
 	encQ       []encodeJob
-	encRunning bool
+	encWorkers int
 	encWG      sync.WaitGroup
 	// noSizeFastPath makes sample queries read lines even when log.SizeOnly says they need
 	// none (tests compare both paths).

@@ -1,7 +1,6 @@
 package ingester
 
 import (
-	"errors"
 	"sort"
 
 	"github.com/cespare/xxhash/v2"
@@ -76,26 +75,15 @@ func (s *stream) rangeOf(from, through int64) memRange {
 // proves no line holds every one of needles are skipped, so f may not see entries that cannot
 // pass the query's line filters; the caller still applies those filters.
 func (r memRange) each(from, through int64, dir iter.Direction, needles []string, f func(e *iter.Entry) bool) error {
-	if !r.ordered {
-		// Out-of-order writes made pieces overlap: gather the candidates and sort them.
-		var all []iter.Entry
-		for _, p := range r.pieces {
-			if p.enc == nil {
-				all = append(all, p.entries...)
-				continue
-			}
-			it := p.enc.Iterator(from, through, iter.Forward, needles)
-			for it.Next() {
-				all = append(all, it.At())
-			}
-			if err := it.Err(); err != nil {
-				return err
-			}
-		}
-		sortEntries(all)
-		r = memRange{pieces: []piece{{entries: all}}, ordered: true}
-	}
 	backward := dir == iter.Backward
+	if !r.ordered {
+		// Out-of-order writes made pieces overlap: merge them.
+		srcs := make([]source[iter.Entry], len(r.pieces))
+		for k, p := range r.pieces {
+			srcs[k] = entrySource(p, from, through, dir, needles)
+		}
+		return mergeSources(srcs, backward, f)
+	}
 	for k := range r.pieces {
 		p := &r.pieces[k]
 		if backward {
@@ -127,35 +115,89 @@ func (r memRange) each(from, through int64, dir iter.Direction, needles []string
 	return nil
 }
 
+func entrySource(p piece, from, through int64, dir iter.Direction, needles []string) source[iter.Entry] {
+	if p.enc != nil {
+		it := p.enc.Iterator(from, through, dir, needles)
+		return source[iter.Entry]{
+			next: func() (iter.Entry, int64, bool) {
+				if !it.Next() {
+					return iter.Entry{}, 0, false
+				}
+				e := it.At()
+				return e, e.Timestamp, true
+			},
+			err: it.Err,
+		}
+	}
+	k, step := 0, 1
+	if dir == iter.Backward {
+		k, step = len(p.entries)-1, -1
+	}
+	return source[iter.Entry]{
+		next: func() (iter.Entry, int64, bool) {
+			if k < 0 || k >= len(p.entries) {
+				return iter.Entry{}, 0, false
+			}
+			e := p.entries[k]
+			k += step
+			return e, e.Timestamp, true
+		},
+		err: func() error { return nil },
+	}
+}
+
 // eachInfo calls f with the timestamp, line length, line hash (xxhash64) and structured
 // metadata of the range's entries in [from, through), forward, until f returns false. Encoded
-// chunks are read without decompressing their lines (chunk.InfoIterator). The range must be
-// ordered.
-func (r memRange) eachInfo(from, through int64, f func(li chunk.LineInfo) bool) error {
-	if !r.ordered {
-		return errUnordered
+// chunks are read without decompressing their lines (chunk.InfoIterator).
+func (r memRange) eachInfo(from, through int64, f func(li *chunk.LineInfo) bool) error {
+	srcs := make([]source[chunk.LineInfo], len(r.pieces))
+	for k, p := range r.pieces {
+		srcs[k] = infoSource(p, from, through)
 	}
-	for _, p := range r.pieces {
-		if p.enc != nil {
-			it := p.enc.InfoIterator(from, through)
-			for it.Next() {
-				if !f(it.At()) {
-					return nil
-				}
+	if !r.ordered {
+		return mergeSources(srcs, false, f)
+	}
+	for _, src := range srcs {
+		for {
+			li, _, ok := src.next()
+			if !ok {
+				break
 			}
-			if err := it.Err(); err != nil {
-				return err
-			}
-			continue
-		}
-		for k := range p.entries {
-			e := &p.entries[k]
-			if !f(chunk.LineInfo{Timestamp: e.Timestamp, LineLen: len(e.Line), LineHash: xxhash.Sum64String(e.Line), StructuredMetadata: e.StructuredMetadata}) {
+			if !f(&li) {
 				return nil
 			}
+		}
+		if err := src.err(); err != nil {
+			return err
 		}
 	}
 	return nil
 }
 
-var errUnordered = errors.New("BUG: eachInfo over overlapping pieces")
+func infoSource(p piece, from, through int64) source[chunk.LineInfo] {
+	if p.enc != nil {
+		it := p.enc.InfoIterator(from, through)
+		return source[chunk.LineInfo]{
+			next: func() (chunk.LineInfo, int64, bool) {
+				if !it.Next() {
+					return chunk.LineInfo{}, 0, false
+				}
+				li := it.At()
+				return li, li.Timestamp, true
+			},
+			err: it.Err,
+		}
+	}
+	k := 0
+	return source[chunk.LineInfo]{
+		next: func() (chunk.LineInfo, int64, bool) {
+			if k >= len(p.entries) {
+				return chunk.LineInfo{}, 0, false
+			}
+			e := &p.entries[k]
+			k++
+			return chunk.LineInfo{Timestamp: e.Timestamp, LineLen: len(e.Line), LineHash: xxhash.Sum64String(e.Line), StructuredMetadata: e.StructuredMetadata}, e.Timestamp, true
+		},
+		err: func() error { return nil },
+	}
+}

@@ -207,13 +207,13 @@ func (i *Ingester) selectSamples(ctx context.Context, p logql.SelectSampleParams
 			return ctxErr == nil
 		}
 		var err error
-		if sizeOnly && r.ordered {
+		if sizeOnly {
 			// Counts and byte sums without a pipeline need no line bytes (log.SizeOnly).
-			err = r.eachInfo(p.Start, p.End, func(li chunk.LineInfo) bool {
+			err = r.eachInfo(p.Start, p.End, func(li *chunk.LineInfo) bool {
 				if !tick() {
 					return false
 				}
-				st.addInfo(&li)
+				st.addInfo(li)
 				v, lr, ok := se.Process(li.Timestamp, nil, li.StructuredMetadata)
 				if ok {
 					if kind == log.BytesExtraction {

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/skaldlogs/skald/pkg/logql"
@@ -27,6 +29,17 @@ func TestSizeOnlySamplesMatchLinePath(t *testing.T) {
 				e.StructuredMetadata = []*logproto.LabelPairAdapter{{Name: "trace", Value: fmt.Sprint(k % 3)}}
 			}
 			es = append(es, e)
+		}
+		if err := push(t, h.ing, "t", lbls, es...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Entries older than what was cut, within the out-of-order window: chunks overlap and the
+	// pieces are merged.
+	for p := range 4 {
+		var es []*logproto.EntryAdapter
+		for k := range 25 {
+			es = append(es, entry(int64(1000+p*50+2*k)-1, fmt.Sprintf("late %d %d", p, k)))
 		}
 		if err := push(t, h.ing, "t", lbls, es...); err != nil {
 			t.Fatal(err)
@@ -74,6 +87,23 @@ func TestSizeOnlySamplesMatchLinePath(t *testing.T) {
 		{`bytes_rate(` + lbls + `[1m])`, 1199, 1250},
 	} {
 		slow, fast := samples(c.q, c.from, c.through, false), samples(c.q, c.from, c.through, true)
+		// Each series is in timestamp order; the unbounded count sees every entry.
+		last := map[string]int64{}
+		for _, smp := range fast {
+			fs := strings.Fields(smp)
+			ls := strings.Join(fs[:len(fs)-3], " ")
+			ts, err := strconv.ParseInt(fs[len(fs)-3], 10, 64)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if ts < last[ls] {
+				t.Fatalf("%s: series %s goes back in time at %d", c.q, ls, ts)
+			}
+			last[ls] = ts
+		}
+		if c.from == 0 && len(fast) != 300 {
+			t.Errorf("%s: %d samples, want 300", c.q, len(fast))
+		}
 		if len(slow) == 0 || !slices.Equal(slow, fast) {
 			t.Errorf("%s [%d, %d): size path\n%q\nline path\n%q", c.q, c.from, c.through, fast, slow)
 		}

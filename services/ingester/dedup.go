@@ -1,8 +1,6 @@
 package ingester
 
 import (
-	"sort"
-
 	"github.com/skaldlogs/skald/pkg/chunk"
 	"github.com/skaldlogs/skald/pkg/iter"
 	"github.com/skaldlogs/skald/proto/logproto"
@@ -31,13 +29,24 @@ func (s *stream) held(in []*logproto.EntryAdapter, maxT int64, hasLast bool) []b
 		return nil
 	}
 	byTS := map[int64][]*iter.Entry{}
-	var encoded []*chunk.Chunk
+	var (
+		encoded []*chunk.Chunk
+		segs    []*headSeg
+	)
+	addSegs := func(gs []*headSeg) {
+		for _, g := range gs {
+			if g.maxT >= lo && g.minT <= hi {
+				segs = append(segs, g)
+			}
+		}
+	}
 	s.mu.RLock()
 	for k := range s.head {
 		if e := &s.head[k]; e.Timestamp >= lo && e.Timestamp <= hi {
 			byTS[e.Timestamp] = append(byTS[e.Timestamp], e)
 		}
 	}
+	addSegs(s.headSegs)
 	for _, c := range s.chunks {
 		if c.maxT < lo || c.minT > hi {
 			continue
@@ -46,15 +55,20 @@ func (s *stream) held(in []*logproto.EntryAdapter, maxT int64, hasLast bool) []b
 			encoded = append(encoded, c.enc)
 			continue
 		}
-		k := sort.Search(len(c.entries), func(k int) bool { return c.entries[k].Timestamp >= lo })
-		for ; k < len(c.entries) && c.entries[k].Timestamp <= hi; k++ {
-			e := &c.entries[k]
-			byTS[e.Timestamp] = append(byTS[e.Timestamp], e)
-		}
+		addSegs(c.segs)
 	}
 	s.mu.RUnlock()
-	// Decode only the encoded chunks whose span covers a candidate, outside the lock: this
-	// path runs only for entries not newer than the stream's newest, which is rare.
+	// Decompress only the segments and chunks whose span covers a candidate, outside the lock:
+	// this path runs only for entries not newer than the stream's newest, which is rare. A
+	// damaged one cannot hold a duplicate we could find: its errors accept the entries.
+	for _, g := range segs {
+		es, _ := g.entries()
+		for k := range es {
+			if e := &es[k]; e.Timestamp >= lo && e.Timestamp <= hi {
+				byTS[e.Timestamp] = append(byTS[e.Timestamp], e)
+			}
+		}
+	}
 	through := hi + 1
 	if hi == 1<<63-1 {
 		through = hi // misses only an entry at the largest timestamp: it is then stored twice
@@ -65,7 +79,6 @@ func (s *stream) held(in []*logproto.EntryAdapter, maxT int64, hasLast bool) []b
 			e := it.At()
 			byTS[e.Timestamp] = append(byTS[e.Timestamp], &e)
 		}
-		// A damaged chunk cannot hold a duplicate we could find: accept the entries.
 		_ = it.Err()
 	}
 	if len(byTS) == 0 {

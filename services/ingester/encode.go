@@ -76,7 +76,7 @@ func (i *Ingester) encodeQueued() {
 		i.encQ = i.encQ[1:]
 		i.encQMu.Unlock()
 		if err := i.encode(j.s, j.c); err != nil {
-			// The chunk keeps its entries: queries and the flush still work from them.
+			// The chunk keeps its segments: queries and the flush still work from them.
 			i.logger.Warn("encode chunk in memory", "err", err)
 		}
 	}
@@ -87,10 +87,14 @@ func (i *Ingester) encode(s *stream, c *memChunk) error {
 	c.encMu.Lock()
 	defer c.encMu.Unlock()
 	s.mu.RLock()
-	es, done := c.entries, c.enc != nil
+	segs, done := c.segs, c.enc != nil
 	s.mu.RUnlock()
-	if done || len(es) == 0 {
+	if done || len(segs) == 0 {
 		return nil
+	}
+	es, err := mergeSegs(segs)
+	if err != nil {
+		return fmt.Errorf("encode chunk of %s: %w", s.lstr, err)
 	}
 	b := chunk.NewBuilder(i.chunkOpts)
 	for k := range es {
@@ -107,7 +111,7 @@ func (i *Ingester) encode(s *stream, c *memChunk) error {
 		return fmt.Errorf("decode chunk of %s just encoded: %w", s.lstr, err)
 	}
 	s.mu.Lock()
-	c.enc, c.data, c.meta, c.entries = enc, data, meta, nil
+	c.enc, c.data, c.meta, c.segs = enc, data, meta, nil
 	s.mu.Unlock()
 	return nil
 }

@@ -64,7 +64,7 @@ func memChunks(t *testing.T, ing *Ingester, tenantID, lbls string) []*memChunk {
 		cs := slices.Clone(s.chunks)
 		done := true
 		for _, c := range cs {
-			done = done && c.enc != nil && c.entries == nil
+			done = done && c.enc != nil && c.segs == nil
 		}
 		s.mu.RUnlock()
 		if done {
@@ -253,7 +253,7 @@ func TestEncodeMatchesStoreBuild(t *testing.T) {
 	cw := &captureWriter{}
 	ing := &Ingester{chunkOpts: opts}
 	s := newStream(labels.Labels{{Name: "app", Value: "x"}})
-	c := &memChunk{entries: slices.Clone(es), count: len(es)}
+	c := &memChunk{segs: []*headSeg{newHeadSeg(es)}, count: len(es)}
 	if err := ing.encode(s, c); err != nil {
 		t.Fatal(err)
 	}

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"net/http"
 	"time"
+
+	"github.com/skaldlogs/skald/pkg/iter"
 )
 
 type pendingFlush struct {
@@ -117,21 +119,25 @@ func (i *Ingester) writePending(ctx context.Context, id string, pending []pendin
 				i.logger.Warn("encode chunk for flush; flushing its entries", "err", err)
 			}
 			p.s.mu.RLock()
-			enc, data, meta, entries := c.enc, c.data, c.meta, c.entries
+			enc, data, meta, segs := c.enc, c.data, c.meta, c.segs
 			p.s.mu.RUnlock()
-			fc := FlushChunk{Labels: p.s.lbls, Fingerprint: p.s.fp, Entries: entries, MinT: c.minT, MaxT: c.maxT, Bytes: c.bytes}
-			switch {
-			case enc != nil && i.encStore != nil:
+			if enc != nil && i.encStore != nil {
 				encoded = append(encoded, EncodedChunk{Labels: p.s.lbls, Fingerprint: p.s.fp, Data: data, Meta: meta})
 				continue
-			case enc != nil:
-				es, err := decodeAll(enc, c.count)
-				if err != nil {
-					return len(encoded) + len(raw), fmt.Errorf("decode chunk of %s: %w", p.s.lstr, err)
-				}
-				fc.Entries = es
 			}
-			raw = append(raw, fc)
+			var (
+				es  []iter.Entry
+				err error
+			)
+			if enc != nil {
+				es, err = decodeAll(enc, c.count)
+			} else {
+				es, err = mergeSegs(segs)
+			}
+			if err != nil {
+				return len(encoded) + len(raw), fmt.Errorf("decode chunk of %s: %w", p.s.lstr, err)
+			}
+			raw = append(raw, FlushChunk{Labels: p.s.lbls, Fingerprint: p.s.fp, Entries: es, MinT: c.minT, MaxT: c.maxT, Bytes: c.bytes})
 		}
 	}
 	n := len(encoded) + len(raw)

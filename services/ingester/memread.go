@@ -10,9 +10,11 @@ import (
 )
 
 // piece is one time-sorted run of a stream's entries in memory: an encoded chunk (read through
-// its block filters) or entries (a chunk not yet encoded, or a sorted copy of the head).
+// its block filters) or entries (a decompressed head segment, of the head or of a chunk not yet
+// encoded, or a sorted copy of the raw head).
 type piece struct {
 	enc        *chunk.Chunk
+	seg        *headSeg // only inside rangeOf: decompressed into entries before it returns
 	entries    []iter.Entry
 	minT, maxT int64
 }
@@ -26,10 +28,8 @@ type memRange struct {
 }
 
 // rangeOf snapshots the stream's data overlapping [from, through). The pieces are immutable:
-// they are read after s.mu is released.
-func (s *stream) rangeOf(from, through int64) memRange {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
+// compressed head segments are decompressed after s.mu is released.
+func (s *stream) rangeOf(from, through int64) (memRange, error) {
 	r := memRange{ordered: true}
 	lastT := int64(-1 << 63)
 	add := func(p piece) {
@@ -39,6 +39,14 @@ func (s *stream) rangeOf(from, through int64) memRange {
 		lastT = max(lastT, p.maxT)
 		r.pieces = append(r.pieces, p)
 	}
+	addSegs := func(segs []*headSeg) {
+		for _, g := range segs {
+			if g.maxT >= from && g.minT < through {
+				add(piece{seg: g, minT: g.minT, maxT: g.maxT})
+			}
+		}
+	}
+	s.mu.RLock()
 	for _, c := range s.chunks {
 		if c.maxT < from || c.minT >= through {
 			continue
@@ -47,13 +55,10 @@ func (s *stream) rangeOf(from, through int64) memRange {
 			add(piece{enc: c.enc, minT: c.minT, maxT: c.maxT})
 			continue
 		}
-		lo := sort.Search(len(c.entries), func(k int) bool { return c.entries[k].Timestamp >= from })
-		hi := sort.Search(len(c.entries), func(k int) bool { return c.entries[k].Timestamp >= through })
-		if lo < hi {
-			add(piece{entries: c.entries[lo:hi], minT: c.entries[lo].Timestamp, maxT: c.entries[hi-1].Timestamp})
-		}
+		addSegs(c.segs)
 	}
 	if len(s.head) > 0 && s.headMaxT >= from && s.headMinT < through {
+		addSegs(s.headSegs)
 		var head []iter.Entry
 		for _, e := range s.head {
 			if e.Timestamp >= from && e.Timestamp < through {
@@ -67,7 +72,21 @@ func (s *stream) rangeOf(from, through int64) memRange {
 			add(piece{entries: head, minT: head[0].Timestamp, maxT: head[len(head)-1].Timestamp})
 		}
 	}
-	return r
+	s.mu.RUnlock()
+	for k := range r.pieces {
+		p := &r.pieces[k]
+		if p.seg == nil {
+			continue
+		}
+		es, err := p.seg.entries()
+		if err != nil {
+			return memRange{}, err
+		}
+		lo := sort.Search(len(es), func(k int) bool { return es[k].Timestamp >= from })
+		hi := sort.Search(len(es), func(k int) bool { return es[k].Timestamp >= through })
+		p.entries, p.seg = es[lo:hi], nil
+	}
+	return r, nil
 }
 
 // each calls f with the range's entries in [from, through) in direction dir (backward: the

@@ -105,7 +105,10 @@ func (i *Ingester) selectLogs(ctx context.Context, p logql.SelectLogParams) (ite
 		if err := ctx.Err(); err != nil {
 			return nil, nil, err
 		}
-		r := s.rangeOf(p.Start, p.End)
+		r, err := s.rangeOf(p.Start, p.End)
+		if err != nil {
+			return nil, nil, err
+		}
 		if len(r.pieces) == 0 {
 			continue
 		}
@@ -113,7 +116,7 @@ func (i *Ingester) selectLogs(ctx context.Context, p logql.SelectLogParams) (ite
 		byLabels := map[string]int{}
 		kept, seen := 0, 0
 		var ctxErr error
-		err := r.each(p.Start, p.End, p.Direction, needles, func(e *iter.Entry) bool {
+		err = r.each(p.Start, p.End, p.Direction, needles, func(e *iter.Entry) bool {
 			if seen++; seen%ctxCheckEvery == 0 {
 				if ctxErr = ctx.Err(); ctxErr != nil {
 					return false
@@ -180,7 +183,10 @@ func (i *Ingester) selectSamples(ctx context.Context, p logql.SelectSampleParams
 		if err := ctx.Err(); err != nil {
 			return nil, nil, err
 		}
-		r := s.rangeOf(p.Start, p.End)
+		r, err := s.rangeOf(p.Start, p.End)
+		if err != nil {
+			return nil, nil, err
+		}
 		if len(r.pieces) == 0 {
 			continue
 		}
@@ -206,7 +212,6 @@ func (i *Ingester) selectSamples(ctx context.Context, p logql.SelectSampleParams
 			}
 			return ctxErr == nil
 		}
-		var err error
 		if sizeOnly {
 			// Counts and byte sums without a pipeline need no line bytes (log.SizeOnly).
 			err = r.eachInfo(p.Start, p.End, func(li *chunk.LineInfo) bool {

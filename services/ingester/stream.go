@@ -14,12 +14,13 @@ import (
 // it holds the entries themselves; then only the encoded chunk (compressed blocks with their
 // token filters), which is what the flush uploads and what queries read through the filters.
 type memChunk struct {
-	// entries (sorted by timestamp, ties in arrival order) until encoded, then nil. enc and
-	// meta once encoded. Guarded by the stream's mu; the values they point to are immutable.
-	entries []iter.Entry
-	enc     *chunk.Chunk
-	data    []byte // enc's bytes
-	meta    chunk.Meta
+	// segs (each sorted by timestamp; their stable merge is the chunk's order, ties in arrival
+	// order) until encoded, then nil. enc and meta once encoded. Guarded by the stream's mu;
+	// the values they point to are immutable.
+	segs []*headSeg
+	enc  *chunk.Chunk
+	data []byte // enc's bytes
+	meta chunk.Meta
 	// encMu serialises encoding between the background encoder and a flush.
 	encMu sync.Mutex
 
@@ -45,16 +46,21 @@ type stream struct {
 	last    iter.Entry
 	hasLast bool
 
-	head         []iter.Entry
-	headUnsorted bool // an entry arrived older than the one before it
-	headBytes    int
-	headMinT     int64
-	headMaxT     int64
-	headFirstSeq uint64
-	headCreated  time.Time
-	lastPush     time.Time
-	full         bool // head reached the target size: cut at the end of the batch
-	removed      bool // dropped from its tenant's map: appliers must look the stream up again
+	// The head: its older entries compressed in segments (arrival order between segments),
+	// the newer ones raw in head. head is never empty while headSegs is not (a segment is cut
+	// leaving the last entry raw), so len(head) > 0 tells whether the stream has a head.
+	headSegs      []*headSeg
+	head          []iter.Entry
+	headTailBytes int  // line bytes in head
+	headUnsorted  bool // an entry of head arrived older than the one before it
+	headBytes     int
+	headMinT      int64
+	headMaxT      int64
+	headFirstSeq  uint64
+	headCreated   time.Time
+	lastPush      time.Time
+	full          bool // head reached the target size: cut at the end of the batch
+	removed       bool // dropped from its tenant's map: appliers must look the stream up again
 
 	chunks []*memChunk // in cut order: unflushed ones after flushed (retained) ones
 
@@ -100,6 +106,7 @@ func (s *stream) apply(seq uint64, entries []iter.Entry, now time.Time, target i
 		}
 		s.head = append(s.head, e)
 		s.headBytes += entryBytes(&e)
+		s.headTailBytes += len(e.Line)
 		s.headMinT = min(s.headMinT, e.Timestamp)
 		s.headMaxT = max(s.headMaxT, e.Timestamp)
 		if !s.hasLast || e.Timestamp > s.maxT {
@@ -108,6 +115,17 @@ func (s *stream) apply(seq uint64, entries []iter.Entry, now time.Time, target i
 		s.last, s.hasLast = e, true
 	}
 	s.lastPush = now
+	if n := len(s.head); s.headTailBytes >= headSegBytes && n >= 2 {
+		// Compress all but the newest entry, which stays raw for the checks above.
+		tail := s.head[:n-1]
+		if s.headUnsorted {
+			sortEntries(tail)
+		}
+		s.headSegs = append(s.headSegs, newHeadSeg(tail))
+		last := s.head[n-1]
+		s.head = append(make([]iter.Entry, 0, 64), last)
+		s.headTailBytes, s.headUnsorted = len(last.Line), false
+	}
 	if s.headBytes >= target {
 		s.full = true
 	}
@@ -121,23 +139,27 @@ func (s *stream) cutLocked(cutSeq uint64) *memChunk {
 		s.full = false
 		return nil
 	}
-	entries := s.head
 	if s.headUnsorted {
 		// Stable: entries with equal timestamps keep their arrival order, as replay rebuilds
 		// them, so the chunk's bytes do not depend on whether it was replayed.
-		sortEntries(entries)
+		sortEntries(s.head)
+	}
+	segs := append(s.headSegs, newHeadSeg(s.head))
+	n := 0
+	for _, g := range segs {
+		n += len(g.ts)
 	}
 	c := &memChunk{
-		entries:  entries,
+		segs:     segs,
 		minT:     s.headMinT,
 		maxT:     s.headMaxT,
-		count:    len(entries),
+		count:    n,
 		bytes:    s.headBytes,
 		firstSeq: s.headFirstSeq,
 		cutSeq:   cutSeq,
 	}
 	s.chunks = append(s.chunks, c)
-	s.head, s.headBytes, s.full, s.headUnsorted = nil, 0, false, false
+	s.headSegs, s.head, s.headBytes, s.headTailBytes, s.full, s.headUnsorted = nil, nil, 0, 0, false, false
 	return c
 }
 

@@ -130,3 +130,24 @@ func TestDuplicateInHeadSegment(t *testing.T) {
 		t.Fatalf("held = %v", held)
 	}
 }
+
+func FuzzHeadSegRoundTrip(f *testing.F) {
+	f.Add(int64(5), "x", "", "")
+	f.Add(int64(1), "a\x00b", "trace", "t1")
+	f.Add(int64(-3), "", "k", "")
+	f.Fuzz(func(t *testing.T, ts int64, line, smName, smValue string) {
+		es := []iter.Entry{{Timestamp: ts, Line: line}, {Timestamp: ts, Line: line + line}}
+		if smName != "" {
+			es[1].StructuredMetadata = labels.Labels{{Name: smName, Value: smValue}}
+		}
+		got, err := newHeadSeg(es).entries()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for k := range es {
+			if !sameEntry(&got[k], &es[k]) {
+				t.Fatalf("entry %d = %+v, want %+v", k, got[k], es[k])
+			}
+		}
+	})
+}

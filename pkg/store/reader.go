@@ -78,6 +78,10 @@ type Reader struct {
 	// noSizeFastPath makes SelectSamples decode lines even where the extraction needs none,
 	// so tests can compare both paths over the same chunks.
 	noSizeFastPath bool
+	// noParallelSamples makes SelectSamples read streams serially; sampleBatch, when not 0,
+	// overrides the parallel path's batch size. For tests.
+	noParallelSamples bool
+	sampleBatch       int
 }
 
 type segmentList struct {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"slices"
 
 	"github.com/skaldlogs/skald/pkg/chunk"
@@ -92,6 +93,17 @@ func (r *Reader) SelectSamples(ctx context.Context, p logql.SelectSampleParams) 
 		}
 		its = append(its, logql.NewExtractorIterator(raw, ex.ForStream(sp.labels)))
 	}
+	// Lines to decode and a pipeline to run, over several streams: extract them in parallel
+	// (samples_parallel.go); the merge below sees the same samples in the same order.
+	var pool *samplePool
+	if !sizeOnly && len(its) > 1 && runtime.GOMAXPROCS(0) > 1 && !r.noParallelSamples {
+		batch := r.sampleBatch
+		if batch == 0 {
+			batch = sampleBatchSize(len(its))
+		}
+		pool, its = newParallelSamples(its, batch)
+		context.AfterFunc(qs.pf.ctx, pool.close) // Close or a cancelled query stops the workers
+	}
 	var it iter.SampleIterator
 	switch len(its) {
 	case 0:
@@ -101,7 +113,7 @@ func (r *Reader) SelectSamples(ctx context.Context, p logql.SelectSampleParams) 
 	default:
 		it = iter.NewMergeSampleIterator(its)
 	}
-	return &sampleResult{SampleIterator: it, qs: qs}, nil
+	return &sampleResult{SampleIterator: it, qs: qs, pool: pool}, nil
 }
 
 // queryState is one query's plan, its prefetcher and the counters its iterators fill. Its
@@ -334,17 +346,27 @@ func (e *entryResult) Stats() *querierpb.QueryStats {
 // sampleResult is SelectSamples' iterator with stats.
 type sampleResult struct {
 	iter.SampleIterator
-	qs *queryState
+	qs   *queryState
+	pool *samplePool // nil: streams are read serially
 }
 
 // Close stops the prefetcher and closes the merged iterators.
 func (s *sampleResult) Close() error {
 	s.qs.pf.close()
-	return s.SampleIterator.Close()
+	err := s.SampleIterator.Close()
+	if s.pool != nil {
+		s.pool.close()
+	}
+	return err
 }
 
 // Stats implements iter.StatsReporter. Call it from the goroutine that iterates.
 func (s *sampleResult) Stats() *querierpb.QueryStats {
+	if s.pool != nil {
+		// Workers update the chunk iterators' counters while they fill batches.
+		s.pool.mu.Lock()
+		defer s.pool.mu.Unlock()
+	}
 	var dups int64
 	if dc, ok := s.SampleIterator.(iter.DuplicateCounter); ok {
 		dups = dc.Duplicates()

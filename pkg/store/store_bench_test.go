@@ -148,7 +148,22 @@ func BenchmarkSelectSamples(b *testing.B) {
 	})
 }
 
+// benchSelectSamples runs expr with streams read in parallel and serially.
 func benchSelectSamples(b *testing.B, rd *Reader, expr syntax.SampleExpr, raw int64) {
+	for _, serial := range []bool{false, true} {
+		name := "parallel"
+		if serial {
+			name = "serial"
+		}
+		b.Run(name, func(b *testing.B) {
+			rd.noParallelSamples = serial
+			defer func() { rd.noParallelSamples = false }()
+			benchSelectSamplesOnce(b, rd, expr, raw)
+		})
+	}
+}
+
+func benchSelectSamplesOnce(b *testing.B, rd *Reader, expr syntax.SampleExpr, raw int64) {
 	b.SetBytes(raw)
 	for b.Loop() {
 		it, err := rd.SelectSamples(tctx("t1"), logql.SelectSampleParams{Expr: expr, Start: base, End: base + 3600*sec})

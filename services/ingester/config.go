@@ -19,6 +19,10 @@ type Config struct {
 	// (cut chunks are kept encoded), so this bounds it at about streams x this; 2 MiB
 	// compresses to a few hundred KiB, below Loki's 1.5MB compressed target.
 	ChunkTargetSize int `yaml:"chunk_target_size"`
+	// HeadBlockSize is the raw line bytes of a stream's head kept uncompressed: older entries
+	// are s2-compressed in blocks of this size until the chunk is cut and encoded (0: keep the
+	// whole head raw, which costs ~3x the memory and saves ~10% of ingest CPU).
+	HeadBlockSize int `yaml:"head_block_size"`
 	// MaxChunkAge is the longest time span of data a chunk may hold before it is cut and
 	// flushed; half of it is the out-of-order window, as in Loki.
 	MaxChunkAge time.Duration `yaml:"max_chunk_age"`
@@ -39,6 +43,7 @@ type Config struct {
 func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.ID, "ingester.id", "ingester-1", "ID of this ingester; names its WAL subject, so a replacement replaying this WAL must reuse it.")
 	fs.IntVar(&c.ChunkTargetSize, "ingester.chunk-target-size", 2<<20, "Uncompressed bytes (lines + structured metadata) at which a stream's head is cut into a chunk.")
+	fs.IntVar(&c.HeadBlockSize, "ingester.head-block-size", defaultHeadBlockSize, "Raw line bytes of a stream's head kept uncompressed; older entries are compressed in blocks of this size (0: keep the head raw).")
 	fs.DurationVar(&c.MaxChunkAge, "ingester.max-chunk-age", 2*time.Hour, "Maximum time span of a chunk; half of it is the out-of-order window.")
 	fs.DurationVar(&c.ChunkIdlePeriod, "ingester.chunk-idle-period", 30*time.Minute, "Flush a stream's head after this long without a push.")
 	fs.DurationVar(&c.FlushCheckPeriod, "ingester.flush-check-period", 30*time.Second, "How often to look for chunks to flush.")
@@ -64,6 +69,9 @@ func (c *Config) Validate() error {
 	}
 	if c.ChunkTargetSize <= 0 {
 		return errors.New("ingester chunk target size must be positive")
+	}
+	if c.HeadBlockSize < 0 {
+		return errors.New("ingester head block size must not be negative")
 	}
 	if c.MaxChunkAge <= 0 || c.ChunkIdlePeriod <= 0 || c.FlushCheckPeriod <= 0 || c.FlushOpTimeout <= 0 {
 		return errors.New("ingester max chunk age, chunk idle period, flush check period and flush op timeout must be positive")

@@ -2,6 +2,7 @@ package ingester
 
 import (
 	"fmt"
+	"slices"
 	"unsafe"
 
 	"github.com/klauspost/compress/s2"
@@ -10,11 +11,11 @@ import (
 	"github.com/skaldlogs/skald/pkg/labels"
 )
 
-// headSegBytes is the raw line bytes at which the older part of a stream's head is compressed
-// into a headSeg, as Loki cuts its head block at 256 KiB. A head then holds at most this much
-// raw; the rest of it, and of a chunk waiting for the encoder, is s2-compressed: a cheap codec
-// (a few hundred MB/s per core), since chunks are encoded again, properly, when cut.
-const headSegBytes = 256 << 10
+// defaultHeadBlockSize is the raw line bytes at which the older part of a stream's head is
+// compressed into a headSeg (Config.HeadBlockSize), as Loki cuts its head block at 256 KiB. A
+// head then holds at most this much raw; the rest of it, and of a chunk waiting for the
+// encoder, is s2-compressed: a cheap codec, since chunks are encoded again, properly, when cut.
+const defaultHeadBlockSize = 256 << 10
 
 // headSeg is a compressed, time-sorted run of a stream's head entries (ties in arrival order):
 // timestamps, line lengths and metadata apart, the lines concatenated and compressed with s2.
@@ -87,15 +88,22 @@ func (g *headSeg) entries() ([]iter.Entry, error) {
 // mergeSegs returns the entries of segs, each sorted, as one stable sort of their
 // concatenation would order them.
 func mergeSegs(segs []*headSeg) ([]iter.Entry, error) {
-	n := 0
+	n, ordered := 0, true
 	srcs := make([]source[iter.Entry], len(segs))
+	parts := make([][]iter.Entry, len(segs))
 	for k, g := range segs {
 		es, err := g.entries()
 		if err != nil {
 			return nil, err
 		}
 		n += len(es)
+		parts[k] = es
 		srcs[k] = entrySource(piece{entries: es}, 0, 0, iter.Forward, nil)
+		ordered = ordered && (k == 0 || g.minT >= segs[k-1].maxT)
+	}
+	if ordered {
+		// In-order streams (the common case): the segments follow each other.
+		return slices.Concat(parts...), nil
 	}
 	out := make([]iter.Entry, 0, n)
 	err := mergeSources(srcs, false, func(e *iter.Entry) bool { out = append(out, *e); return true })

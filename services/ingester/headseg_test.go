@@ -57,7 +57,7 @@ func TestHeadSegmentsKeepOrder(t *testing.T) {
 			batch[k] = e
 		}
 		ownEntries(batch)
-		s.apply(seq, batch, time.Now(), 1<<40)
+		s.apply(seq, batch, time.Now(), 1<<40, defaultHeadBlockSize)
 		all = append(all, batch...)
 	}
 	if len(s.headSegs) < 2 {
@@ -120,7 +120,7 @@ func TestDuplicateInHeadSegment(t *testing.T) {
 	for k := range 2000 {
 		es = append(es, iter.Entry{Timestamp: int64(k), Line: fmt.Sprint(k, pad)})
 	}
-	s.apply(1, es, time.Now(), 1<<40)
+	s.apply(1, es, time.Now(), 1<<40, defaultHeadBlockSize)
 	if len(s.headSegs) == 0 {
 		t.Fatal("no head segment")
 	}
@@ -128,6 +128,20 @@ func TestDuplicateInHeadSegment(t *testing.T) {
 	held := s.held(in, 1999, true)
 	if !slices.Equal(held, []bool{true, false, true}) {
 		t.Fatalf("held = %v", held)
+	}
+	// In order: the segments are concatenated.
+	s.mu.Lock()
+	c := s.cutLocked(1)
+	s.mu.Unlock()
+	got, err := mergeSegs(c.segs)
+	if err != nil || !slices.EqualFunc(got, es, func(a, b iter.Entry) bool { return sameEntry(&a, &b) }) {
+		t.Fatalf("chunk entries differ (err %v)", err)
+	}
+	// A head block size of 0 keeps the head raw.
+	raw := newStream(labels.Labels{{Name: "app", Value: "y"}})
+	raw.apply(1, es, time.Now(), 1<<40, 0)
+	if len(raw.headSegs) != 0 || len(raw.head) != len(es) {
+		t.Fatalf("head block size 0: %d segments, %d raw entries", len(raw.headSegs), len(raw.head))
 	}
 }
 

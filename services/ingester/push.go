@@ -210,7 +210,7 @@ func (i *Ingester) applyAccepted(seq uint64, accs []accepted) {
 	now := time.Now()
 	for _, a := range accs {
 		s := a.s
-		for !s.apply(seq, a.entries, now, i.cfg.ChunkTargetSize) {
+		for !s.apply(seq, a.entries, now, i.cfg.ChunkTargetSize, i.cfg.HeadBlockSize) {
 			// The flush loop dropped the idle stream after we validated: use its successor.
 			s, _ = a.t.stream(s.lstr, func() *stream { return newStream(s.lbls) })
 		}

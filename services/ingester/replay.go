@@ -68,8 +68,8 @@ func (i *Ingester) replay(ctx context.Context, w *wal.WAL) error {
 			for k, ea := range sa.Entries {
 				es[k] = iter.EntryFromProto(ea)
 			}
-			ownEntries(es)                               // stop aliasing the WAL message: see arena.go
-			s.apply(seq, es, now, i.cfg.ChunkTargetSize) // nothing removes streams during replay
+			ownEntries(es)                                                    // stop aliasing the WAL message: see arena.go
+			s.apply(seq, es, now, i.cfg.ChunkTargetSize, i.cfg.HeadBlockSize) // nothing removes streams during replay
 			if s.full {
 				i.toCut = append(i.toCut, s)
 			}

@@ -88,7 +88,9 @@ func sameEntry(a, b *iter.Entry) bool {
 // apply appends entries already validated and durable in the WAL batch seq. Caller holds the
 // ingester's apply lock (so batches apply in sequence order) but not s.mu. It returns false,
 // applying nothing, when the stream was removed meanwhile.
-func (s *stream) apply(seq uint64, entries []iter.Entry, now time.Time, target int) (ok bool) {
+// segBytes is the raw line bytes at which the head's older entries are compressed into a
+// segment (0: never).
+func (s *stream) apply(seq uint64, entries []iter.Entry, now time.Time, target, segBytes int) (ok bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.removed {
@@ -115,7 +117,7 @@ func (s *stream) apply(seq uint64, entries []iter.Entry, now time.Time, target i
 		s.last, s.hasLast = e, true
 	}
 	s.lastPush = now
-	if n := len(s.head); s.headTailBytes >= headSegBytes && n >= 2 {
+	if n := len(s.head); segBytes > 0 && s.headTailBytes >= segBytes && n >= 2 {
 		// Compress all but the newest entry, which stays raw for the checks above.
 		tail := s.head[:n-1]
 		if s.headUnsorted {

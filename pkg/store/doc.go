@@ -39,6 +39,12 @@
 // line path computes, and overlapping chunks merge by line hash exactly as the line path merges
 // by line. TestSizeFastPathSameSamples holds both paths to identical samples.
 //
+// Parallel extraction. A sample query that decodes lines over several streams runs each
+// stream's extractor on a pool of GOMAXPROCS workers, in batches (at most two per stream, sized
+// so all streams together buffer ~256k samples), and merges the batches in the caller's
+// goroutine: the same samples in the same order as reading the streams one by one
+// (samples_parallel.go, TestParallelSamplesSameAsSerial).
+//
 // Stats. The iterators SelectLogs and SelectSamples return implement iter.StatsReporter, the
 // same contract as the ingesters' wire iterators: Stats returns a querierpb.QueryStats with
 // TotalChunksRef, TotalChunksDownloaded, ChunksDownloadTimeNs, DecompressedBytes/Lines,

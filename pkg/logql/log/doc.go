@@ -53,7 +53,9 @@
 //     literals every match must contain.
 //   - Metric extractors grouped `by (…)` pass parser hints: json and logfmt then set only the
 //     labels that later stages and the grouping read, unless a stage (a template, a custom
-//     Stage) cannot say which labels it reads.
+//     Stage) cannot say which labels it reads. A hinted json parser skips unwanted keys
+//     without naming them and, once every hinted label is set, only validates the rest of the
+//     line, so that __error__ is what the full parse reports (parser_json_hinted.go).
 //   - Results are cached per stream by label set (LabelsBuilder.LabelsResult), so recurring
 //     label sets cost no allocation; parsed values live in a per-entry arena until then.
 //   - Label precedence when names collide: labels set by stages, then structured metadata,

@@ -27,12 +27,12 @@ type hintedKey struct {
 // hintedKeys caches hintedKey by key position in the previous line (lines of a stream repeat
 // their keys in order) and by key.
 type hintedKeys struct {
-	seq []hintedKey
-	m   map[string]hintedKey
+	seq []*hintedKey
+	m   map[string]*hintedKey
 }
 
 // lookup returns the hintedKey of raw at position pos of the line.
-func (j *jsonParser) lookupHinted(raw []byte, pos int, lbs *LabelsBuilder) hintedKey {
+func (j *jsonParser) lookupHinted(raw []byte, pos int, lbs *LabelsBuilder) *hintedKey {
 	h := &j.hkeys
 	if pos < len(h.seq) && h.seq[pos].raw == string(raw) {
 		return h.seq[pos]
@@ -41,7 +41,7 @@ func (j *jsonParser) lookupHinted(raw []byte, pos int, lbs *LabelsBuilder) hinte
 	if !ok {
 		k = j.newHintedKey(string(raw), lbs)
 		if h.m == nil {
-			h.m = map[string]hintedKey{}
+			h.m = map[string]*hintedKey{}
 		}
 		if len(h.m) < maxInternedKeys {
 			h.m[k.raw] = k
@@ -55,10 +55,10 @@ func (j *jsonParser) lookupHinted(raw []byte, pos int, lbs *LabelsBuilder) hinte
 	return k
 }
 
-func (j *jsonParser) newHintedKey(raw string, lbs *LabelsBuilder) hintedKey {
+func (j *jsonParser) newHintedKey(raw string, lbs *LabelsBuilder) *hintedKey {
 	san := string(appendSanitized(nil, []byte(raw)))
 	name := parsedName(san, lbs)
-	k := hintedKey{raw: raw, name: name, want: name != "" && wanted(j.only, name)}
+	k := &hintedKey{raw: raw, name: name, want: name != "" && wanted(j.only, name)}
 	// Labels under an object are named san + "_" + …, perhaps with a leading '_' (a leading
 	// digit) and the "_extracted" suffix; a key that sanitises to nothing adds no prefix, so
 	// anything may come out of it.

@@ -107,3 +107,24 @@ func (s *stream) held(in []*logproto.EntryAdapter, maxT int64, hasLast bool) []b
 	}
 	return out
 }
+
+// withoutHeld returns the entries of a replayed record that the stream does not hold yet. A
+// push whose WAL append timed out may still be in the WAL while the client's retry is there
+// too; live, the retry was checked against what the stream held, so replay checks it the same
+// way rather than applying both copies.
+func (s *stream) withoutHeld(in []*logproto.EntryAdapter) []*logproto.EntryAdapter {
+	s.mu.RLock()
+	maxT, hasLast := s.maxT, s.hasLast
+	s.mu.RUnlock()
+	held := s.held(in, maxT, hasLast)
+	if held == nil {
+		return in
+	}
+	out := make([]*logproto.EntryAdapter, 0, len(in))
+	for k, ea := range in {
+		if !held[k] {
+			out = append(out, ea)
+		}
+	}
+	return out
+}

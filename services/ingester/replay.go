@@ -64,8 +64,12 @@ func (i *Ingester) replay(ctx context.Context, w *wal.WAL) error {
 			if mark, ok := marks[markKey{r.Tenant, s.fp}]; ok && seq <= mark {
 				continue
 			}
-			es := make([]iter.Entry, len(sa.Entries))
-			for k, ea := range sa.Entries {
+			in := s.withoutHeld(sa.Entries)
+			if len(in) == 0 {
+				continue
+			}
+			es := make([]iter.Entry, len(in))
+			for k, ea := range in {
 				es[k] = iter.EntryFromProto(ea)
 			}
 			ownEntries(es)                                                    // stop aliasing the WAL message: see arena.go

@@ -26,6 +26,7 @@ type runMerge[T any, K comparable] struct {
 
 	started bool
 	live    []bool
+	heads   []T // heads[i] is its[i].At() while live[i]: one At (an interface call copying an entry) per entry
 	out     []T // the current timestamp's entries
 	pos     int
 	outKeys []K
@@ -39,12 +40,14 @@ type runMerge[T any, K comparable] struct {
 }
 
 func newRunMerge[T any, K comparable](its []runSource[T], backward bool, ts func(T) int64, key func(T) K) *runMerge[T, K] {
-	return &runMerge[T, K]{its: its, ts: ts, key: key, backward: backward, live: make([]bool, len(its))}
+	return &runMerge[T, K]{its: its, ts: ts, key: key, backward: backward, live: make([]bool, len(its)), heads: make([]T, len(its))}
 }
 
 func (m *runMerge[T, K]) advance(i int) {
 	m.live[i] = m.its[i].Next()
-	if !m.live[i] {
+	if m.live[i] {
+		m.heads[i] = m.its[i].At()
+	} else {
 		if err := m.its[i].Err(); err != nil {
 			m.err = errors.Join(m.err, err)
 		}
@@ -68,11 +71,11 @@ func (m *runMerge[T, K]) Next() bool {
 	// The next timestamp in the query's direction among the inputs' heads.
 	var t int64
 	found := false
-	for i, it := range m.its {
+	for i := range m.its {
 		if !m.live[i] {
 			continue
 		}
-		ts := m.ts(it.At())
+		ts := m.ts(m.heads[i])
 		if !found || (m.backward && ts > t) || (!m.backward && ts < t) {
 			t, found = ts, true
 		}
@@ -83,12 +86,12 @@ func (m *runMerge[T, K]) Next() bool {
 	m.out, m.outKeys, m.pos = m.out[:0], m.outKeys[:0], 0
 	clear(m.outCount)
 	m.outMapped = false
-	for i, it := range m.its {
+	for i := range m.its {
 		m.inKeys = m.inKeys[:0]
 		clear(m.inCount)
 		m.inMapped = false
-		for m.live[i] && m.ts(it.At()) == t {
-			e := it.At()
+		for m.live[i] && m.ts(m.heads[i]) == t {
+			e := m.heads[i]
 			k := m.key(e)
 			m.inKeys = append(m.inKeys, k)
 			// Kept when this input holds the key more often than the output does so far.

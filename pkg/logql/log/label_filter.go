@@ -112,7 +112,22 @@ func NewBytesLabelFilter(op LabelFilterOp, name string, b uint64) Stage {
 	return &numberFilter{op: op, name: name, value: float64(b), convert: parseBytesValue}
 }
 
-func parseFloat(s string) (float64, error) { return strconv.ParseFloat(s, 64) }
+// parseFloat is strconv.ParseFloat with a shortcut for short unsigned integers (status codes,
+// sizes), the usual parsed values: up to 15 digits are exact in a float64.
+func parseFloat(s string) (float64, error) {
+	if len(s) == 0 || len(s) > 15 {
+		return strconv.ParseFloat(s, 64)
+	}
+	var n uint64
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < '0' || c > '9' {
+			return strconv.ParseFloat(s, 64)
+		}
+		n = n*10 + uint64(c-'0')
+	}
+	return float64(n), nil
+}
 
 func parseDurationValue(s string) (float64, error) {
 	d, err := time.ParseDuration(s)

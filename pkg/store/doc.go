@@ -39,7 +39,7 @@
 // line path computes, and overlapping chunks merge by line hash exactly as the line path merges
 // by line. TestSizeFastPathSameSamples holds both paths to identical samples.
 //
-// Parallel extraction. A sample query that decodes lines over several streams runs each
+// Parallel extraction. A sample query over several streams (lines or counts-only) runs each
 // stream's extractor on a pool of GOMAXPROCS workers, in batches (at most two per stream, sized
 // so all streams together buffer ~256k samples), and merges the batches in the caller's
 // goroutine: the same samples in the same order as reading the streams one by one

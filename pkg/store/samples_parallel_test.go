@@ -33,6 +33,9 @@ func TestParallelSamplesSameAsSerial(t *testing.T) {
 		{`bytes_over_time({app=~".+"} | level="error" [1m])`, nil},
 		{`sum_over_time({app=~".+"} | logfmt | unwrap n [1m])`, nil},
 		{`count_over_time({app=~".+"} | logfmt [1m])`, nil},
+		// counts-only path (line infos, no line decoded)
+		{`count_over_time({app=~".+"}[1m])`, &syntax.Grouping{Groups: []string{"level"}}},
+		{`bytes_over_time({app=~".+"}[1m])`, nil},
 	}
 	for _, batch := range []int{0, 7} {
 		par := newTestReader(t, f.bkt, Config{CacheBytes: 64 << 20})

@@ -93,10 +93,10 @@ func (r *Reader) SelectSamples(ctx context.Context, p logql.SelectSampleParams) 
 		}
 		its = append(its, logql.NewExtractorIterator(raw, ex.ForStream(sp.labels)))
 	}
-	// Lines to decode and a pipeline to run, over several streams: extract them in parallel
+	// Over several streams, extract (decode, run the pipeline, or read line infos) in parallel
 	// (samples_parallel.go); the merge below sees the same samples in the same order.
 	var pool *samplePool
-	if !sizeOnly && len(its) > 1 && runtime.GOMAXPROCS(0) > 1 && !r.noParallelSamples {
+	if len(its) > 1 && runtime.GOMAXPROCS(0) > 1 && !r.noParallelSamples {
 		batch := r.sampleBatch
 		if batch == 0 {
 			batch = sampleBatchSize(len(its))

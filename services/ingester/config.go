@@ -47,7 +47,7 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.DurationVar(&c.MaxChunkAge, "ingester.max-chunk-age", 2*time.Hour, "Maximum time span of a chunk; half of it is the out-of-order window.")
 	fs.DurationVar(&c.ChunkIdlePeriod, "ingester.chunk-idle-period", 30*time.Minute, "Flush a stream's head after this long without a push.")
 	fs.DurationVar(&c.FlushCheckPeriod, "ingester.flush-check-period", 30*time.Second, "How often to look for chunks to flush.")
-	fs.DurationVar(&c.ChunkRetainPeriod, "ingester.chunk-retain-period", time.Minute, "Keep flushed chunks queryable in memory this long (0: drop at once).")
+	fs.DurationVar(&c.ChunkRetainPeriod, "ingester.chunk-retain-period", 0, "Keep flushed chunks queryable in memory this long after they are in the store (0, as in Loki: drop at once; queries then read them from the store).")
 	fs.DurationVar(&c.FlushOpTimeout, "ingester.flush-op-timeout", 10*time.Minute, "Timeout of one flush of a tenant's chunks.")
 	c.WAL.RegisterFlags("ingester.wal.", fs)
 }

@@ -68,6 +68,7 @@
 // # Read path
 //
 // SelectLogs and SelectSamples evaluate a parsed query over the heads, unflushed chunks and
-// flushed chunks still retained (chunk_retain_period, until the querier sees them in the
-// store); the gRPC handlers parse LogQL text and stream the results with pkg/iter's wire helpers.
+// flushed chunks still retained (chunk_retain_period, 0 by default as in Loki: a chunk leaves
+// memory only after its index segment is in the store, where queriers list segments on every
+// query); the gRPC handlers parse LogQL text and stream the results with pkg/iter's wire helpers.
 package ingester

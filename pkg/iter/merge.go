@@ -13,7 +13,10 @@ type entryHead struct {
 
 // entryHeap is a binary heap of sub-iterators by their current entry. Hand-written rather
 // than container/heap: the merge is on every query's hot path, and sifting the advanced root
-// down once is about half the work of Pop plus Push through an interface.
+// down once is about half the work of Pop plus Push through an interface. The sample merge
+// below is a deliberate copy: one generic merge over both (type-parameter ordering methods) was
+// measured 25-70% slower on BenchmarkMergeEntryIterator with 4-64 streams (Go 1.26 calls the
+// ordering through the instantiation's dictionary).
 type entryHeap struct {
 	heads []*entryHead
 	dir   Direction

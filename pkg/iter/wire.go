@@ -151,22 +151,67 @@ type SampleResponseReceiver interface {
 }
 
 // NewLogResponseIterator reads a stream of LogQueryResponses written by SendEntries, in dir
-// order. io.EOF ends it; any other receive error is returned by Err. close, if not nil, is called
-// by Close (e.g. to cancel the call's context).
+// order (as the server sent them). close, if not nil, is called by Close (e.g. to cancel the
+// call's context).
 func NewLogResponseIterator(r LogResponseReceiver, dir Direction, close func() error) EntryIterator {
-	return &logResponseIterator{r: r, dir: dir, closeFn: close, cur: NewNoopEntryIterator()}
+	return &responseIterator[*querierpb.LogQueryResponse, Entry]{recv: r.Recv, closeFn: close, cur: NewNoopEntryIterator(),
+		decode: func(resp *querierpb.LogQueryResponse) source[Entry] {
+			streams := make([]StreamEntries, len(resp.GetStreams()))
+			for i, s := range resp.GetStreams() {
+				es := make([]Entry, len(s.GetEntries()))
+				for j, e := range s.GetEntries() {
+					es[j] = EntryFromProto(e)
+				}
+				streams[i] = StreamEntries{Labels: s.GetLabels(), Hash: s.GetHash(), Entries: es}
+			}
+			return NewStreamsIterator(streams, dir)
+		}}
 }
 
-type logResponseIterator struct {
-	r       LogResponseReceiver
-	dir     Direction
+// NewSampleResponseIterator reads a stream of SampleQueryResponses written by SendSamples, in
+// timestamp order.
+func NewSampleResponseIterator(r SampleResponseReceiver, close func() error) SampleIterator {
+	return &responseIterator[*querierpb.SampleQueryResponse, Sample]{recv: r.Recv, closeFn: close, cur: NewNoopSampleIterator(),
+		decode: func(resp *querierpb.SampleQueryResponse) source[Sample] {
+			series := make([]SeriesSamples, len(resp.GetSeries()))
+			for i, sr := range resp.GetSeries() {
+				ss := make([]Sample, len(sr.GetSamples()))
+				for j, smp := range sr.GetSamples() {
+					ss[j] = Sample{Timestamp: smp.GetTimestamp(), Value: smp.GetValue(), Hash: smp.GetHash()}
+				}
+				series[i] = SeriesSamples{Labels: sr.GetLabels(), Hash: sr.GetStreamHash(), Samples: ss}
+			}
+			return NewMultiSeriesIterator(series)
+		}}
+}
+
+// source is the iterator protocol EntryIterator and SampleIterator share.
+type source[T any] interface {
+	Next() bool
+	At() T
+	Labels() string
+	StreamHash() uint64
+	Err() error
+	Close() error
+}
+
+// response is what both query response kinds offer the reader.
+type response interface {
+	GetStats() *querierpb.QueryStats
+}
+
+// responseIterator reads a client stream of query responses, decoding one response at a time
+// into an iterator over its items and summing the stats the server sent.
+type responseIterator[R response, T any] struct {
+	recv    func() (R, error)
+	decode  func(R) source[T]
 	closeFn func() error
-	cur     EntryIterator
+	cur     source[T]
 	err     error
 	stats   querierpb.QueryStats
 }
 
-func (l *logResponseIterator) Next() bool {
+func (l *responseIterator[R, T]) Next() bool {
 	for {
 		if l.cur.Next() {
 			return true
@@ -174,7 +219,7 @@ func (l *logResponseIterator) Next() bool {
 		if l.err != nil {
 			return false
 		}
-		resp, err := l.r.Recv()
+		resp, err := l.recv()
 		if err != nil {
 			if !errors.Is(err, io.EOF) {
 				l.err = err
@@ -183,15 +228,7 @@ func (l *logResponseIterator) Next() bool {
 			return false
 		}
 		addStats(&l.stats, resp.GetStats())
-		streams := make([]StreamEntries, len(resp.GetStreams()))
-		for i, s := range resp.GetStreams() {
-			es := make([]Entry, len(s.GetEntries()))
-			for j, e := range s.GetEntries() {
-				es[j] = EntryFromProto(e)
-			}
-			streams[i] = StreamEntries{Labels: s.GetLabels(), Hash: s.GetHash(), Entries: es}
-		}
-		l.cur = NewStreamsIterator(streams, l.dir)
+		l.cur = l.decode(resp)
 	}
 }
 
@@ -205,18 +242,18 @@ func errOrDone(err error) error {
 	return err
 }
 
-func (l *logResponseIterator) At() Entry          { return l.cur.At() }
-func (l *logResponseIterator) Labels() string     { return l.cur.Labels() }
-func (l *logResponseIterator) StreamHash() uint64 { return l.cur.StreamHash() }
+func (l *responseIterator[R, T]) At() T              { return l.cur.At() }
+func (l *responseIterator[R, T]) Labels() string     { return l.cur.Labels() }
+func (l *responseIterator[R, T]) StreamHash() uint64 { return l.cur.StreamHash() }
 
-func (l *logResponseIterator) Err() error {
+func (l *responseIterator[R, T]) Err() error {
 	if l.err == errDone {
 		return nil
 	}
 	return l.err
 }
 
-func (l *logResponseIterator) Close() error {
+func (l *responseIterator[R, T]) Close() error {
 	if l.closeFn != nil {
 		return l.closeFn()
 	}
@@ -224,76 +261,12 @@ func (l *logResponseIterator) Close() error {
 }
 
 // Stats returns the sum of the stats of the responses read so far.
-func (l *logResponseIterator) Stats() *querierpb.QueryStats { return &l.stats }
+func (l *responseIterator[R, T]) Stats() *querierpb.QueryStats { return &l.stats }
 
 // StatsReporter is implemented by wire iterators: the summed stats the server sent.
 type StatsReporter interface {
 	Stats() *querierpb.QueryStats
 }
-
-// NewSampleResponseIterator reads a stream of SampleQueryResponses written by SendSamples, in
-// timestamp order.
-func NewSampleResponseIterator(r SampleResponseReceiver, close func() error) SampleIterator {
-	return &sampleResponseIterator{r: r, closeFn: close, cur: NewNoopSampleIterator()}
-}
-
-type sampleResponseIterator struct {
-	r       SampleResponseReceiver
-	closeFn func() error
-	cur     SampleIterator
-	err     error
-	stats   querierpb.QueryStats
-}
-
-func (s *sampleResponseIterator) Next() bool {
-	for {
-		if s.cur.Next() {
-			return true
-		}
-		if s.err != nil {
-			return false
-		}
-		resp, err := s.r.Recv()
-		if err != nil {
-			if !errors.Is(err, io.EOF) {
-				s.err = err
-			}
-			s.err = errOrDone(s.err)
-			return false
-		}
-		addStats(&s.stats, resp.GetStats())
-		series := make([]SeriesSamples, len(resp.GetSeries()))
-		for i, sr := range resp.GetSeries() {
-			ss := make([]Sample, len(sr.GetSamples()))
-			for j, smp := range sr.GetSamples() {
-				ss[j] = Sample{Timestamp: smp.GetTimestamp(), Value: smp.GetValue(), Hash: smp.GetHash()}
-			}
-			series[i] = SeriesSamples{Labels: sr.GetLabels(), Hash: sr.GetStreamHash(), Samples: ss}
-		}
-		s.cur = NewMultiSeriesIterator(series)
-	}
-}
-
-func (s *sampleResponseIterator) At() Sample         { return s.cur.At() }
-func (s *sampleResponseIterator) Labels() string     { return s.cur.Labels() }
-func (s *sampleResponseIterator) StreamHash() uint64 { return s.cur.StreamHash() }
-
-func (s *sampleResponseIterator) Err() error {
-	if s.err == errDone {
-		return nil
-	}
-	return s.err
-}
-
-func (s *sampleResponseIterator) Close() error {
-	if s.closeFn != nil {
-		return s.closeFn()
-	}
-	return nil
-}
-
-// Stats returns the sum of the stats of the responses read so far.
-func (s *sampleResponseIterator) Stats() *querierpb.QueryStats { return &s.stats }
 
 func addStats(dst, src *querierpb.QueryStats) {
 	if src == nil {

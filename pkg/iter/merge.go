@@ -91,6 +91,8 @@ type mergeEntryIterator struct {
 	lbls        string
 	hash        uint64
 	has         bool
+	seen        seenSet[entryKey] // what was returned at cur's timestamp, once grouped
+	grouped     bool              // a second entry at cur's timestamp came: seen is filled
 	errs        []error
 	dups        int64
 }
@@ -127,9 +129,17 @@ func (m *mergeEntryIterator) Next() bool {
 		}
 		top := m.h.heads[0]
 		m.advanceRoot = true
-		if m.has && top.e.Timestamp == m.cur.Timestamp && top.lbls == m.lbls && top.hash == m.hash && top.e.Line == m.cur.Line {
-			m.dups++
-			continue
+		if m.has && top.e.Timestamp == m.cur.Timestamp {
+			if !m.grouped {
+				m.seen.reset(entryKey{m.lbls, m.hash, m.cur.Line})
+				m.grouped = true
+			}
+			if !m.seen.add(entryKey{top.lbls, top.hash, top.e.Line}) {
+				m.dups++
+				continue
+			}
+		} else {
+			m.grouped = false
 		}
 		m.cur, m.lbls, m.hash, m.has = top.e, top.lbls, top.hash, true
 		return true
@@ -236,6 +246,8 @@ type mergeSampleIterator struct {
 	lbls        string
 	hash        uint64
 	has         bool
+	seen        seenSet[sampleKey] // what was returned at cur's timestamp, once grouped
+	grouped     bool               // a second sample at cur's timestamp came: seen is filled
 	errs        []error
 	dups        int64
 }
@@ -271,9 +283,17 @@ func (m *mergeSampleIterator) Next() bool {
 		}
 		top := m.h.heads[0]
 		m.advanceRoot = true
-		if m.has && top.s.Timestamp == m.cur.Timestamp && top.lbls == m.lbls && top.hash == m.hash && top.s.Hash == m.cur.Hash {
-			m.dups++
-			continue
+		if m.has && top.s.Timestamp == m.cur.Timestamp {
+			if !m.grouped {
+				m.seen.reset(sampleKey{m.lbls, m.hash, m.cur.Hash})
+				m.grouped = true
+			}
+			if !m.seen.add(sampleKey{top.lbls, top.hash, top.s.Hash}) {
+				m.dups++
+				continue
+			}
+		} else {
+			m.grouped = false
 		}
 		m.cur, m.lbls, m.hash, m.has = top.s, top.lbls, top.hash, true
 		return true

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"reflect"
+	"slices"
 	"testing"
 
 	"github.com/skaldlogs/skald/pkg/labels"
@@ -251,3 +252,74 @@ func TestWireKeepsStreamsApart(t *testing.T) {
 		t.Fatalf("got %+v, %v", got, err)
 	}
 }
+
+// Sources need not order the entries of one timestamp alike: a copy must be dropped even when
+// other entries of that timestamp come between it and its original.
+func TestMergeDropsCopiesOrderedDifferently(t *testing.T) {
+	at := func(lines ...string) []Entry {
+		var es []Entry
+		for _, l := range lines {
+			es = append(es, Entry{Timestamp: 5, Line: l})
+		}
+		return es
+	}
+	var lines []string
+	for i := range 40 { // past the linear set into the map
+		lines = append(lines, fmt.Sprintf("l%02d", i))
+	}
+	rev := slices.Clone(lines)
+	slices.Reverse(rev)
+	a := StreamEntries{Labels: `{app="x"}`, Hash: 1, Entries: at(lines...)}
+	b := StreamEntries{Labels: `{app="x"}`, Hash: 1, Entries: at(rev...)}
+	c := StreamEntries{Labels: `{app="x"}`, Hash: 1, Entries: append(at(lines[10:]...), Entry{Timestamp: 6, Line: "l00"})}
+	got := drain(t, NewMergeEntryIterator([]EntryIterator{NewStreamIterator(a), NewStreamIterator(b), NewStreamIterator(c)}, Forward))
+	if len(got) != 41 {
+		t.Fatalf("got %d entries, want 41 (40 lines at 5, one at 6)", len(got))
+	}
+
+	// Samples: labels alternate within one stream's timestamp (structured metadata), and one
+	// source groups them by labels (an ingester's response) while the other does not.
+	smp := func(h uint64) Sample { return Sample{Timestamp: 5, Value: 1, Hash: h} }
+	byEntry := []SampleIterator{
+		NewSeriesIterator(SeriesSamples{Labels: `{t="1"}`, Hash: 9, Samples: []Sample{smp(1)}}),
+		NewSeriesIterator(SeriesSamples{Labels: `{}`, Hash: 9, Samples: []Sample{smp(2)}}),
+		NewSeriesIterator(SeriesSamples{Labels: `{t="1"}`, Hash: 9, Samples: []Sample{smp(3)}}),
+	}
+	interleaved := &concatSamples{its: byEntry}
+	grouped := NewMultiSeriesIterator([]SeriesSamples{
+		{Labels: `{t="1"}`, Hash: 9, Samples: []Sample{smp(1), smp(3)}},
+		{Labels: `{}`, Hash: 9, Samples: []Sample{smp(2)}},
+	})
+	series, err := ReadSamples(NewMergeSampleIterator([]SampleIterator{interleaved, grouped}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, s := range series {
+		n += len(s.Samples)
+	}
+	if n != 3 {
+		t.Fatalf("got %d samples, want 3: %+v", n, series)
+	}
+}
+
+// concatSamples yields its iterators one after the other.
+type concatSamples struct {
+	its []SampleIterator
+	i   int
+}
+
+func (c *concatSamples) Next() bool {
+	for c.i < len(c.its) {
+		if c.its[c.i].Next() {
+			return true
+		}
+		c.i++
+	}
+	return false
+}
+func (c *concatSamples) At() Sample         { return c.its[c.i].At() }
+func (c *concatSamples) Labels() string     { return c.its[c.i].Labels() }
+func (c *concatSamples) StreamHash() uint64 { return c.its[c.i].StreamHash() }
+func (c *concatSamples) Err() error         { return nil }
+func (c *concatSamples) Close() error       { return nil }

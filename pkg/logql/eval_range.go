@@ -117,10 +117,11 @@ func (ev *evaluator) evalRange(e *syntax.RangeAggregationExpr) (value, error) {
 	rng, off := int64(e.Left.Interval), int64(e.Left.Offset)
 	first, last := ev.steps[0], ev.steps[len(ev.steps)-1]
 	it, err := ev.q.SelectSamples(ev.ctx, SelectSampleParams{
-		Expr:   e,
-		Start:  first - off - rng + 1, // windows are (t-range, t]
-		End:    last - off + 1,
-		Shards: ev.shards,
+		Expr:    e,
+		Start:   first - off - rng + 1, // windows are (t-range, t]
+		End:     last - off + 1,
+		Shards:  ev.shards,
+		Buckets: ev.bucketGrid(e),
 	})
 	if err != nil {
 		return value{}, err
@@ -137,6 +138,39 @@ func (ev *evaluator) evalRange(e *syntax.RangeAggregationExpr) (value, error) {
 		return value{}, err
 	}
 	return value{steps: out}, nil
+}
+
+// bucketGrid is the grid a source may sum samples on (SelectSampleParams.Buckets), or the
+// zero grid when the aggregation is not a sum of line counts or lengths. Every window (t-off-rng,
+// t-off] starts and ends on points t-off-k·gcd(step, rng).
+func (ev *evaluator) bucketGrid(e *syntax.RangeAggregationExpr) BucketGrid {
+	// Only sums of whole numbers (line counts and lengths): they are exact in any order, so
+	// summing buckets first never changes an answer, where a float sum could in its last bit.
+	switch e.Op {
+	case syntax.OpCountOverTime, syntax.OpBytesOverTime, syntax.OpBytesRate:
+	case syntax.OpRate:
+		if e.Left.Unwrap != nil {
+			return BucketGrid{}
+		}
+	default:
+		return BucketGrid{}
+	}
+	rng, off := int64(e.Left.Interval), int64(e.Left.Offset)
+	w := rng
+	if len(ev.steps) > 1 {
+		w = gcd(ev.steps[1]-ev.steps[0], rng)
+	}
+	if w <= 0 {
+		return BucketGrid{}
+	}
+	return BucketGrid{Width: w, Anchor: ev.steps[0] - off}
+}
+
+func gcd(a, b int64) int64 {
+	for b != 0 {
+		a, b = b, a%b
+	}
+	return a
 }
 
 // windows evaluates every step's window (t-off-range, t-off].
@@ -204,14 +238,11 @@ type rangeAggFunc func(ts []int64, vs []float64, lo, hi int64) (float64, bool)
 
 func rangeAggregator(e *syntax.RangeAggregationExpr) rangeAggFunc {
 	secs := e.Left.Interval.Seconds()
-	unwrapped := e.Left.Unwrap != nil
 	switch e.Op {
 	case syntax.OpCountOverTime:
-		return func(ts []int64, _ []float64, _, _ int64) (float64, bool) { return float64(len(ts)), true }
+		// A line's sample is 1, a bucket's the count of its lines (BucketGrid): sum either.
+		return func(_ []int64, vs []float64, _, _ int64) (float64, bool) { return sum(vs), true }
 	case syntax.OpRate:
-		if !unwrapped {
-			return func(ts []int64, _ []float64, _, _ int64) (float64, bool) { return float64(len(ts)) / secs, true }
-		}
 		return func(_ []int64, vs []float64, _, _ int64) (float64, bool) { return sum(vs) / secs, true }
 	case syntax.OpBytesOverTime, syntax.OpSumOverTime:
 		return func(_ []int64, vs []float64, _, _ int64) (float64, bool) { return sum(vs), true }

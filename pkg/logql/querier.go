@@ -36,7 +36,42 @@ type SelectSampleParams struct {
 	Expr       syntax.SampleExpr
 	Start, End int64
 	Shards     []Shard
+	// Buckets, when its Width is set, says the query only sums sample values over windows whose
+	// ends lie on the grid (count_over_time, rate, bytes_over_time, bytes_rate, no unwrap):
+	// a source may then return one sample per stream, labels and bucket instead of one per
+	// entry (see BucketGrid). Sources may ignore it.
+	Buckets BucketGrid
+	// SingleFrom, per stream hash, is the time from which another source also returns the
+	// stream's samples: entries at or after it must stay single samples (only those are
+	// deduplicated against the other source's copies), so a source sums only earlier buckets.
+	// A stream not in the map is held by no other source. Nil with Buckets set: none is.
+	SingleFrom map[uint64]int64
 }
+
+// BucketGrid cuts time into buckets (p-Width, p] for every p ≡ Anchor (mod Width), the grid
+// every window (t-range, t] of a query starts and ends on. A bucket sample has timestamp p and
+// sums the values of the bucket's samples of one series; any window sums bucket samples exactly
+// as it would sum the entries'. Its Hash is BucketHash, so it is never taken for a copy of an
+// entry's sample.
+type BucketGrid struct {
+	Width, Anchor int64
+}
+
+// BucketHash is the Hash of every bucket sample.
+const BucketHash uint64 = 0xb0c4e7ed5a3b1e01
+
+// End returns the end of the bucket holding ts: the first grid point at or after ts.
+func (g BucketGrid) End(ts int64) int64 {
+	r := (g.Anchor - ts) % g.Width
+	if r < 0 {
+		r += g.Width
+	}
+	return ts + r
+}
+
+// Cut returns the last grid point before t: buckets ending at or before it hold only entries
+// older than t.
+func (g BucketGrid) Cut(t int64) int64 { return g.End(t) - g.Width }
 
 // Shard selects the streams whose label hash modulo Of equals Index.
 type Shard struct {

@@ -18,8 +18,13 @@ type Stream struct {
 
 // Querier serves a fixed set of streams. Safe for concurrent use (it never changes).
 type Querier struct {
-	streams []Stream
+	streams   []Stream
+	noBuckets bool
 }
+
+// WithoutBuckets returns a querier over the same streams that ignores
+// SelectSampleParams.Buckets, returning one sample per entry as a source that cannot sum does.
+func (q *Querier) WithoutBuckets() *Querier { return &Querier{streams: q.streams, noBuckets: true} }
 
 // NewQuerier returns a Querier over streams; entries are sorted by time (stable) on the way in.
 func NewQuerier(streams ...Stream) *Querier {
@@ -115,7 +120,11 @@ func (q *Querier) SelectSamples(ctx context.Context, p logql.SelectSampleParams)
 	}
 	var its []iter.SampleIterator
 	for _, s := range q.matching(p.Expr.Selector().Matchers(), p.Shards) {
-		its = append(its, logql.NewExtractorIterator(rawIterator(s, p.Start, p.End, iter.Forward), ex.ForStream(s.Labels)))
+		it := logql.NewExtractorIterator(rawIterator(s, p.Start, p.End, iter.Forward), ex.ForStream(s.Labels))
+		if p.Buckets.Width > 0 && !q.noBuckets {
+			it = logql.NewBucketIterator(it, p.Buckets, p.CutFor(s.Labels.Hash()))
+		}
+		its = append(its, it)
 	}
 	return iter.NewMergeSampleIterator(its), nil
 }

@@ -81,17 +81,21 @@ func (r *Reader) SelectSamples(ctx context.Context, p logql.SelectSampleParams) 
 	}
 	its := make([]iter.SampleIterator, 0, len(qs.plan))
 	for _, sp := range qs.plan {
+		var it iter.SampleIterator
 		if sizeOnly {
-			if it := qs.seriesSizeSamples(sp, ex.ForStream(sp.labels), kind); it != nil {
-				its = append(its, it)
-			}
+			it = qs.seriesSizeSamples(sp, ex.ForStream(sp.labels), kind)
+		} else if raw := qs.seriesIterator(sp, iter.Forward); raw != nil {
+			it = logql.NewExtractorIterator(raw, ex.ForStream(sp.labels))
+		}
+		if it == nil {
 			continue
 		}
-		raw := qs.seriesIterator(sp, iter.Forward)
-		if raw == nil {
-			continue
+		if p.Buckets.Width > 0 {
+			// One sample per series and step instead of one per entry: the merge and the
+			// engine then see a few samples per step (summed in the parallel workers).
+			it = logql.NewBucketIterator(it, p.Buckets, p.CutFor(sp.fp))
 		}
-		its = append(its, logql.NewExtractorIterator(raw, ex.ForStream(sp.labels)))
+		its = append(its, it)
 	}
 	// Over several streams, extract (decode, run the pipeline, or read line infos) in parallel
 	// (samples_parallel.go); the merge below sees the same samples in the same order.

@@ -215,12 +215,15 @@ type SampleQueryRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// LogQL range aggregation whose inner selector, pipeline and unwrap define the samples,
 	// e.g. count_over_time({app="x"} |= "err" [1m]).
-	Selector      string   `protobuf:"bytes,1,opt,name=selector,proto3" json:"selector,omitempty"`
-	Start         int64    `protobuf:"varint,2,opt,name=start,proto3" json:"start,omitempty"`
-	End           int64    `protobuf:"varint,3,opt,name=end,proto3" json:"end,omitempty"`
-	Shards        []string `protobuf:"bytes,4,rep,name=shards,proto3" json:"shards,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	Selector string   `protobuf:"bytes,1,opt,name=selector,proto3" json:"selector,omitempty"`
+	Start    int64    `protobuf:"varint,2,opt,name=start,proto3" json:"start,omitempty"`
+	End      int64    `protobuf:"varint,3,opt,name=end,proto3" json:"end,omitempty"`
+	Shards   []string `protobuf:"bytes,4,rep,name=shards,proto3" json:"shards,omitempty"`
+	// Ask for first_times in the first response: the querier then lets the store sum older
+	// entries into per-step buckets, which cannot be deduplicated against this ingester's samples.
+	ReportFirstTimes bool `protobuf:"varint,5,opt,name=report_first_times,json=reportFirstTimes,proto3" json:"report_first_times,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
 }
 
 func (x *SampleQueryRequest) Reset() {
@@ -281,6 +284,66 @@ func (x *SampleQueryRequest) GetShards() []string {
 	return nil
 }
 
+func (x *SampleQueryRequest) GetReportFirstTimes() bool {
+	if x != nil {
+		return x.ReportFirstTimes
+	}
+	return false
+}
+
+// StreamTime is the timestamp of the first sample an ingester returns for a stream.
+type StreamTime struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	StreamHash    uint64                 `protobuf:"varint,1,opt,name=stream_hash,json=streamHash,proto3" json:"stream_hash,omitempty"`
+	Timestamp     int64                  `protobuf:"varint,2,opt,name=timestamp,proto3" json:"timestamp,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *StreamTime) Reset() {
+	*x = StreamTime{}
+	mi := &file_querierpb_querier_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *StreamTime) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*StreamTime) ProtoMessage() {}
+
+func (x *StreamTime) ProtoReflect() protoreflect.Message {
+	mi := &file_querierpb_querier_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use StreamTime.ProtoReflect.Descriptor instead.
+func (*StreamTime) Descriptor() ([]byte, []int) {
+	return file_querierpb_querier_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *StreamTime) GetStreamHash() uint64 {
+	if x != nil {
+		return x.StreamHash
+	}
+	return 0
+}
+
+func (x *StreamTime) GetTimestamp() int64 {
+	if x != nil {
+		return x.Timestamp
+	}
+	return 0
+}
+
 type Sample struct {
 	state     protoimpl.MessageState `protogen:"open.v1"`
 	Timestamp int64                  `protobuf:"varint,1,opt,name=timestamp,proto3" json:"timestamp,omitempty"`
@@ -293,7 +356,7 @@ type Sample struct {
 
 func (x *Sample) Reset() {
 	*x = Sample{}
-	mi := &file_querierpb_querier_proto_msgTypes[3]
+	mi := &file_querierpb_querier_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -305,7 +368,7 @@ func (x *Sample) String() string {
 func (*Sample) ProtoMessage() {}
 
 func (x *Sample) ProtoReflect() protoreflect.Message {
-	mi := &file_querierpb_querier_proto_msgTypes[3]
+	mi := &file_querierpb_querier_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -318,7 +381,7 @@ func (x *Sample) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Sample.ProtoReflect.Descriptor instead.
 func (*Sample) Descriptor() ([]byte, []int) {
-	return file_querierpb_querier_proto_rawDescGZIP(), []int{3}
+	return file_querierpb_querier_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *Sample) GetTimestamp() int64 {
@@ -354,7 +417,7 @@ type Series struct {
 
 func (x *Series) Reset() {
 	*x = Series{}
-	mi := &file_querierpb_querier_proto_msgTypes[4]
+	mi := &file_querierpb_querier_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -366,7 +429,7 @@ func (x *Series) String() string {
 func (*Series) ProtoMessage() {}
 
 func (x *Series) ProtoReflect() protoreflect.Message {
-	mi := &file_querierpb_querier_proto_msgTypes[4]
+	mi := &file_querierpb_querier_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -379,7 +442,7 @@ func (x *Series) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Series.ProtoReflect.Descriptor instead.
 func (*Series) Descriptor() ([]byte, []int) {
-	return file_querierpb_querier_proto_rawDescGZIP(), []int{4}
+	return file_querierpb_querier_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *Series) GetLabels() string {
@@ -404,16 +467,20 @@ func (x *Series) GetStreamHash() uint64 {
 }
 
 type SampleQueryResponse struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Series        []*Series              `protobuf:"bytes,1,rep,name=series,proto3" json:"series,omitempty"`
-	Stats         *QueryStats            `protobuf:"bytes,2,opt,name=stats,proto3" json:"stats,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	state  protoimpl.MessageState `protogen:"open.v1"`
+	Series []*Series              `protobuf:"bytes,1,rep,name=series,proto3" json:"series,omitempty"`
+	Stats  *QueryStats            `protobuf:"bytes,2,opt,name=stats,proto3" json:"stats,omitempty"`
+	// Set in the first response when the request asked for it: per stream, the first sample's
+	// timestamp of this response stream (streams without samples are left out).
+	FirstTimes         []*StreamTime `protobuf:"bytes,3,rep,name=first_times,json=firstTimes,proto3" json:"first_times,omitempty"`
+	FirstTimesReported bool          `protobuf:"varint,4,opt,name=first_times_reported,json=firstTimesReported,proto3" json:"first_times_reported,omitempty"`
+	unknownFields      protoimpl.UnknownFields
+	sizeCache          protoimpl.SizeCache
 }
 
 func (x *SampleQueryResponse) Reset() {
 	*x = SampleQueryResponse{}
-	mi := &file_querierpb_querier_proto_msgTypes[5]
+	mi := &file_querierpb_querier_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -425,7 +492,7 @@ func (x *SampleQueryResponse) String() string {
 func (*SampleQueryResponse) ProtoMessage() {}
 
 func (x *SampleQueryResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_querierpb_querier_proto_msgTypes[5]
+	mi := &file_querierpb_querier_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -438,7 +505,7 @@ func (x *SampleQueryResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SampleQueryResponse.ProtoReflect.Descriptor instead.
 func (*SampleQueryResponse) Descriptor() ([]byte, []int) {
-	return file_querierpb_querier_proto_rawDescGZIP(), []int{5}
+	return file_querierpb_querier_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *SampleQueryResponse) GetSeries() []*Series {
@@ -453,6 +520,20 @@ func (x *SampleQueryResponse) GetStats() *QueryStats {
 		return x.Stats
 	}
 	return nil
+}
+
+func (x *SampleQueryResponse) GetFirstTimes() []*StreamTime {
+	if x != nil {
+		return x.FirstTimes
+	}
+	return nil
+}
+
+func (x *SampleQueryResponse) GetFirstTimesReported() bool {
+	if x != nil {
+		return x.FirstTimesReported
+	}
+	return false
 }
 
 type LabelRequest struct {
@@ -470,7 +551,7 @@ type LabelRequest struct {
 
 func (x *LabelRequest) Reset() {
 	*x = LabelRequest{}
-	mi := &file_querierpb_querier_proto_msgTypes[6]
+	mi := &file_querierpb_querier_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -482,7 +563,7 @@ func (x *LabelRequest) String() string {
 func (*LabelRequest) ProtoMessage() {}
 
 func (x *LabelRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_querierpb_querier_proto_msgTypes[6]
+	mi := &file_querierpb_querier_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -495,7 +576,7 @@ func (x *LabelRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LabelRequest.ProtoReflect.Descriptor instead.
 func (*LabelRequest) Descriptor() ([]byte, []int) {
-	return file_querierpb_querier_proto_rawDescGZIP(), []int{6}
+	return file_querierpb_querier_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *LabelRequest) GetName() string {
@@ -542,7 +623,7 @@ type LabelResponse struct {
 
 func (x *LabelResponse) Reset() {
 	*x = LabelResponse{}
-	mi := &file_querierpb_querier_proto_msgTypes[7]
+	mi := &file_querierpb_querier_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -554,7 +635,7 @@ func (x *LabelResponse) String() string {
 func (*LabelResponse) ProtoMessage() {}
 
 func (x *LabelResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_querierpb_querier_proto_msgTypes[7]
+	mi := &file_querierpb_querier_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -567,7 +648,7 @@ func (x *LabelResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LabelResponse.ProtoReflect.Descriptor instead.
 func (*LabelResponse) Descriptor() ([]byte, []int) {
-	return file_querierpb_querier_proto_rawDescGZIP(), []int{7}
+	return file_querierpb_querier_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *LabelResponse) GetValues() []string {
@@ -590,7 +671,7 @@ type SeriesRequest struct {
 
 func (x *SeriesRequest) Reset() {
 	*x = SeriesRequest{}
-	mi := &file_querierpb_querier_proto_msgTypes[8]
+	mi := &file_querierpb_querier_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -602,7 +683,7 @@ func (x *SeriesRequest) String() string {
 func (*SeriesRequest) ProtoMessage() {}
 
 func (x *SeriesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_querierpb_querier_proto_msgTypes[8]
+	mi := &file_querierpb_querier_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -615,7 +696,7 @@ func (x *SeriesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SeriesRequest.ProtoReflect.Descriptor instead.
 func (*SeriesRequest) Descriptor() ([]byte, []int) {
-	return file_querierpb_querier_proto_rawDescGZIP(), []int{8}
+	return file_querierpb_querier_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *SeriesRequest) GetStart() int64 {
@@ -655,7 +736,7 @@ type SeriesResponse struct {
 
 func (x *SeriesResponse) Reset() {
 	*x = SeriesResponse{}
-	mi := &file_querierpb_querier_proto_msgTypes[9]
+	mi := &file_querierpb_querier_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -667,7 +748,7 @@ func (x *SeriesResponse) String() string {
 func (*SeriesResponse) ProtoMessage() {}
 
 func (x *SeriesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_querierpb_querier_proto_msgTypes[9]
+	mi := &file_querierpb_querier_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -680,7 +761,7 @@ func (x *SeriesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SeriesResponse.ProtoReflect.Descriptor instead.
 func (*SeriesResponse) Descriptor() ([]byte, []int) {
-	return file_querierpb_querier_proto_rawDescGZIP(), []int{9}
+	return file_querierpb_querier_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *SeriesResponse) GetSeries() []*SeriesIdentifier {
@@ -699,7 +780,7 @@ type SeriesIdentifier struct {
 
 func (x *SeriesIdentifier) Reset() {
 	*x = SeriesIdentifier{}
-	mi := &file_querierpb_querier_proto_msgTypes[10]
+	mi := &file_querierpb_querier_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -711,7 +792,7 @@ func (x *SeriesIdentifier) String() string {
 func (*SeriesIdentifier) ProtoMessage() {}
 
 func (x *SeriesIdentifier) ProtoReflect() protoreflect.Message {
-	mi := &file_querierpb_querier_proto_msgTypes[10]
+	mi := &file_querierpb_querier_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -724,7 +805,7 @@ func (x *SeriesIdentifier) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SeriesIdentifier.ProtoReflect.Descriptor instead.
 func (*SeriesIdentifier) Descriptor() ([]byte, []int) {
-	return file_querierpb_querier_proto_rawDescGZIP(), []int{10}
+	return file_querierpb_querier_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *SeriesIdentifier) GetLabels() []*logproto.LabelPairAdapter {
@@ -755,7 +836,7 @@ type QueryStats struct {
 
 func (x *QueryStats) Reset() {
 	*x = QueryStats{}
-	mi := &file_querierpb_querier_proto_msgTypes[11]
+	mi := &file_querierpb_querier_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -767,7 +848,7 @@ func (x *QueryStats) String() string {
 func (*QueryStats) ProtoMessage() {}
 
 func (x *QueryStats) ProtoReflect() protoreflect.Message {
-	mi := &file_querierpb_querier_proto_msgTypes[11]
+	mi := &file_querierpb_querier_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -780,7 +861,7 @@ func (x *QueryStats) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QueryStats.ProtoReflect.Descriptor instead.
 func (*QueryStats) Descriptor() ([]byte, []int) {
-	return file_querierpb_querier_proto_rawDescGZIP(), []int{11}
+	return file_querierpb_querier_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *QueryStats) GetTotalChunksRef() int64 {
@@ -881,12 +962,18 @@ const file_querierpb_querier_proto_rawDesc = "" +
 	"\x06shards\x18\x06 \x03(\tR\x06shards\"r\n" +
 	"\x10LogQueryResponse\x121\n" +
 	"\astreams\x18\x01 \x03(\v2\x17.logproto.StreamAdapterR\astreams\x12+\n" +
-	"\x05stats\x18\x02 \x01(\v2\x15.querierpb.QueryStatsR\x05stats\"p\n" +
+	"\x05stats\x18\x02 \x01(\v2\x15.querierpb.QueryStatsR\x05stats\"\x9e\x01\n" +
 	"\x12SampleQueryRequest\x12\x1a\n" +
 	"\bselector\x18\x01 \x01(\tR\bselector\x12\x14\n" +
 	"\x05start\x18\x02 \x01(\x03R\x05start\x12\x10\n" +
 	"\x03end\x18\x03 \x01(\x03R\x03end\x12\x16\n" +
-	"\x06shards\x18\x04 \x03(\tR\x06shards\"P\n" +
+	"\x06shards\x18\x04 \x03(\tR\x06shards\x12,\n" +
+	"\x12report_first_times\x18\x05 \x01(\bR\x10reportFirstTimes\"K\n" +
+	"\n" +
+	"StreamTime\x12\x1f\n" +
+	"\vstream_hash\x18\x01 \x01(\x04R\n" +
+	"streamHash\x12\x1c\n" +
+	"\ttimestamp\x18\x02 \x01(\x03R\ttimestamp\"P\n" +
 	"\x06Sample\x12\x1c\n" +
 	"\ttimestamp\x18\x01 \x01(\x03R\ttimestamp\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\x01R\x05value\x12\x12\n" +
@@ -895,10 +982,13 @@ const file_querierpb_querier_proto_rawDesc = "" +
 	"\x06labels\x18\x01 \x01(\tR\x06labels\x12+\n" +
 	"\asamples\x18\x02 \x03(\v2\x11.querierpb.SampleR\asamples\x12\x1f\n" +
 	"\vstream_hash\x18\x03 \x01(\x04R\n" +
-	"streamHash\"m\n" +
+	"streamHash\"\xd7\x01\n" +
 	"\x13SampleQueryResponse\x12)\n" +
 	"\x06series\x18\x01 \x03(\v2\x11.querierpb.SeriesR\x06series\x12+\n" +
-	"\x05stats\x18\x02 \x01(\v2\x15.querierpb.QueryStatsR\x05stats\"x\n" +
+	"\x05stats\x18\x02 \x01(\v2\x15.querierpb.QueryStatsR\x05stats\x126\n" +
+	"\vfirst_times\x18\x03 \x03(\v2\x15.querierpb.StreamTimeR\n" +
+	"firstTimes\x120\n" +
+	"\x14first_times_reported\x18\x04 \x01(\bR\x12firstTimesReported\"x\n" +
 	"\fLabelRequest\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x16\n" +
 	"\x06values\x18\x02 \x01(\bR\x06values\x12\x14\n" +
@@ -953,46 +1043,48 @@ func file_querierpb_querier_proto_rawDescGZIP() []byte {
 }
 
 var file_querierpb_querier_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_querierpb_querier_proto_msgTypes = make([]protoimpl.MessageInfo, 12)
+var file_querierpb_querier_proto_msgTypes = make([]protoimpl.MessageInfo, 13)
 var file_querierpb_querier_proto_goTypes = []any{
 	(Direction)(0),                    // 0: querierpb.Direction
 	(*LogQueryRequest)(nil),           // 1: querierpb.LogQueryRequest
 	(*LogQueryResponse)(nil),          // 2: querierpb.LogQueryResponse
 	(*SampleQueryRequest)(nil),        // 3: querierpb.SampleQueryRequest
-	(*Sample)(nil),                    // 4: querierpb.Sample
-	(*Series)(nil),                    // 5: querierpb.Series
-	(*SampleQueryResponse)(nil),       // 6: querierpb.SampleQueryResponse
-	(*LabelRequest)(nil),              // 7: querierpb.LabelRequest
-	(*LabelResponse)(nil),             // 8: querierpb.LabelResponse
-	(*SeriesRequest)(nil),             // 9: querierpb.SeriesRequest
-	(*SeriesResponse)(nil),            // 10: querierpb.SeriesResponse
-	(*SeriesIdentifier)(nil),          // 11: querierpb.SeriesIdentifier
-	(*QueryStats)(nil),                // 12: querierpb.QueryStats
-	(*logproto.StreamAdapter)(nil),    // 13: logproto.StreamAdapter
-	(*logproto.LabelPairAdapter)(nil), // 14: logproto.LabelPairAdapter
+	(*StreamTime)(nil),                // 4: querierpb.StreamTime
+	(*Sample)(nil),                    // 5: querierpb.Sample
+	(*Series)(nil),                    // 6: querierpb.Series
+	(*SampleQueryResponse)(nil),       // 7: querierpb.SampleQueryResponse
+	(*LabelRequest)(nil),              // 8: querierpb.LabelRequest
+	(*LabelResponse)(nil),             // 9: querierpb.LabelResponse
+	(*SeriesRequest)(nil),             // 10: querierpb.SeriesRequest
+	(*SeriesResponse)(nil),            // 11: querierpb.SeriesResponse
+	(*SeriesIdentifier)(nil),          // 12: querierpb.SeriesIdentifier
+	(*QueryStats)(nil),                // 13: querierpb.QueryStats
+	(*logproto.StreamAdapter)(nil),    // 14: logproto.StreamAdapter
+	(*logproto.LabelPairAdapter)(nil), // 15: logproto.LabelPairAdapter
 }
 var file_querierpb_querier_proto_depIdxs = []int32{
 	0,  // 0: querierpb.LogQueryRequest.direction:type_name -> querierpb.Direction
-	13, // 1: querierpb.LogQueryResponse.streams:type_name -> logproto.StreamAdapter
-	12, // 2: querierpb.LogQueryResponse.stats:type_name -> querierpb.QueryStats
-	4,  // 3: querierpb.Series.samples:type_name -> querierpb.Sample
-	5,  // 4: querierpb.SampleQueryResponse.series:type_name -> querierpb.Series
-	12, // 5: querierpb.SampleQueryResponse.stats:type_name -> querierpb.QueryStats
-	11, // 6: querierpb.SeriesResponse.series:type_name -> querierpb.SeriesIdentifier
-	14, // 7: querierpb.SeriesIdentifier.labels:type_name -> logproto.LabelPairAdapter
-	1,  // 8: querierpb.Querier.Query:input_type -> querierpb.LogQueryRequest
-	3,  // 9: querierpb.Querier.QuerySample:input_type -> querierpb.SampleQueryRequest
-	7,  // 10: querierpb.Querier.Label:input_type -> querierpb.LabelRequest
-	9,  // 11: querierpb.Querier.Series:input_type -> querierpb.SeriesRequest
-	2,  // 12: querierpb.Querier.Query:output_type -> querierpb.LogQueryResponse
-	6,  // 13: querierpb.Querier.QuerySample:output_type -> querierpb.SampleQueryResponse
-	8,  // 14: querierpb.Querier.Label:output_type -> querierpb.LabelResponse
-	10, // 15: querierpb.Querier.Series:output_type -> querierpb.SeriesResponse
-	12, // [12:16] is the sub-list for method output_type
-	8,  // [8:12] is the sub-list for method input_type
-	8,  // [8:8] is the sub-list for extension type_name
-	8,  // [8:8] is the sub-list for extension extendee
-	0,  // [0:8] is the sub-list for field type_name
+	14, // 1: querierpb.LogQueryResponse.streams:type_name -> logproto.StreamAdapter
+	13, // 2: querierpb.LogQueryResponse.stats:type_name -> querierpb.QueryStats
+	5,  // 3: querierpb.Series.samples:type_name -> querierpb.Sample
+	6,  // 4: querierpb.SampleQueryResponse.series:type_name -> querierpb.Series
+	13, // 5: querierpb.SampleQueryResponse.stats:type_name -> querierpb.QueryStats
+	4,  // 6: querierpb.SampleQueryResponse.first_times:type_name -> querierpb.StreamTime
+	12, // 7: querierpb.SeriesResponse.series:type_name -> querierpb.SeriesIdentifier
+	15, // 8: querierpb.SeriesIdentifier.labels:type_name -> logproto.LabelPairAdapter
+	1,  // 9: querierpb.Querier.Query:input_type -> querierpb.LogQueryRequest
+	3,  // 10: querierpb.Querier.QuerySample:input_type -> querierpb.SampleQueryRequest
+	8,  // 11: querierpb.Querier.Label:input_type -> querierpb.LabelRequest
+	10, // 12: querierpb.Querier.Series:input_type -> querierpb.SeriesRequest
+	2,  // 13: querierpb.Querier.Query:output_type -> querierpb.LogQueryResponse
+	7,  // 14: querierpb.Querier.QuerySample:output_type -> querierpb.SampleQueryResponse
+	9,  // 15: querierpb.Querier.Label:output_type -> querierpb.LabelResponse
+	11, // 16: querierpb.Querier.Series:output_type -> querierpb.SeriesResponse
+	13, // [13:17] is the sub-list for method output_type
+	9,  // [9:13] is the sub-list for method input_type
+	9,  // [9:9] is the sub-list for extension type_name
+	9,  // [9:9] is the sub-list for extension extendee
+	0,  // [0:9] is the sub-list for field type_name
 }
 
 func init() { file_querierpb_querier_proto_init() }
@@ -1006,7 +1098,7 @@ func file_querierpb_querier_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_querierpb_querier_proto_rawDesc), len(file_querierpb_querier_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   12,
+			NumMessages:   13,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -77,16 +77,27 @@ func (i *Ingester) QuerySample(req *querierpb.SampleQueryRequest, srv grpc.Serve
 	if err != nil {
 		return status.Error(codes.InvalidArgument, err.Error())
 	}
-	it, st, err := i.selectSamples(srv.Context(), logql.SelectSampleParams{Expr: expr, Start: req.Start, End: req.End, Shards: shards})
+	it, st, first, err := i.selectSamples(srv.Context(), logql.SelectSampleParams{Expr: expr, Start: req.Start, End: req.End, Shards: shards})
 	if err != nil {
 		return grpcError(err)
 	}
-	err = iter.SendSamples(it, iter.DefaultBatchSize, func(r *querierpb.SampleQueryResponse) error {
+	// The first response carries the stats and, when asked, the first times (so the querier
+	// has them before it asks the store).
+	report := req.ReportFirstTimes
+	head := func(r *querierpb.SampleQueryResponse) {
 		r.Stats, st = st, nil
+		if report {
+			r.FirstTimes, r.FirstTimesReported, report = first, true, false
+		}
+	}
+	err = iter.SendSamples(it, iter.DefaultBatchSize, func(r *querierpb.SampleQueryResponse) error {
+		head(r)
 		return srv.Send(r)
 	})
 	if err == nil && st != nil {
-		err = srv.Send(&querierpb.SampleQueryResponse{Stats: st})
+		r := &querierpb.SampleQueryResponse{}
+		head(r)
+		err = srv.Send(r)
 	}
 	return grpcError(err)
 }

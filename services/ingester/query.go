@@ -161,36 +161,41 @@ func (i *Ingester) selectLogs(ctx context.Context, p logql.SelectLogParams) (ite
 // SelectSamples implements logql.Querier: the samples the expression's extractor yields for
 // the tenant's entries in memory.
 func (i *Ingester) SelectSamples(ctx context.Context, p logql.SelectSampleParams) (iter.SampleIterator, error) {
-	it, _, err := i.selectSamples(ctx, p)
+	it, _, _, err := i.selectSamples(ctx, p)
 	return it, err
 }
 
-func (i *Ingester) selectSamples(ctx context.Context, p logql.SelectSampleParams) (iter.SampleIterator, *querierpb.QueryStats, error) {
+// selectSamples returns the samples of the tenant's entries in memory, with what the scan read
+// and, per stream that has samples, the first one's timestamp (querierpb.StreamTime): from
+// then on the querier must keep the store's copies of the stream as single samples.
+func (i *Ingester) selectSamples(ctx context.Context, p logql.SelectSampleParams) (iter.SampleIterator, *querierpb.QueryStats, []*querierpb.StreamTime, error) {
 	st := &scanStats{}
 	streams, err := i.matching(ctx, p.Expr.Selector().Matchers(), p.Shards)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	ext, err := p.Expr.Extractor()
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	needles := p.Expr.Selector().RequiredLiterals()
 	kind, sizeOnly := log.SizeOnly(ext)
 	sizeOnly = sizeOnly && !i.noSizeFastPath
 	var out []iter.SeriesSamples
+	var first []*querierpb.StreamTime
 	for _, s := range streams {
 		if err := ctx.Err(); err != nil {
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
 		r, err := s.rangeOf(p.Start, p.End)
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
 		if len(r.pieces) == 0 {
 			continue
 		}
 		se := ext.ForStream(s.lbls)
+		firstOfStream := len(out)
 		bySeries := map[string]int{}
 		seen := 0
 		var ctxErr error
@@ -245,10 +250,24 @@ func (i *Ingester) selectSamples(ctx context.Context, p logql.SelectSampleParams
 			err = ctxErr
 		}
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, nil, err
+		}
+		if t, ok := firstTime(out[firstOfStream:]); ok {
+			first = append(first, &querierpb.StreamTime{StreamHash: s.fp, Timestamp: t})
 		}
 	}
-	return iter.NewMultiSeriesIterator(out), (*querierpb.QueryStats)(st), nil
+	return iter.NewMultiSeriesIterator(out), (*querierpb.QueryStats)(st), first, nil
+}
+
+// firstTime returns the earliest sample of the series (each in time order).
+func firstTime(series []iter.SeriesSamples) (int64, bool) {
+	t, ok := int64(0), false
+	for _, s := range series {
+		if len(s.Samples) > 0 && (!ok || s.Samples[0].Timestamp < t) {
+			t, ok = s.Samples[0].Timestamp, true
+		}
+	}
+	return t, ok
 }
 
 type limitEntries struct {

@@ -99,12 +99,17 @@ func (f *fanout) SelectLogs(ctx context.Context, p logql.SelectLogParams) (iter.
 func (f *fanout) SelectSamples(ctx context.Context, p logql.SelectSampleParams) (iter.SampleIterator, error) {
 	st := statsFromContext(ctx)
 	var its []iter.SampleIterator
+	// With a bucket grid the store may sum a stream's entries per step, but only before the
+	// first sample an ingester returns for it: later ones must stay single samples, so the
+	// merge can drop the copies that both hold (logql.SelectSampleParams.SingleFrom).
+	first := &firstTimes{}
 	if start, end, ok := f.ingesterWindow(p.Start, p.End); ok {
 		req := &querierpb.SampleQueryRequest{
-			Selector: p.Expr.String(),
-			Start:    start,
-			End:      end,
-			Shards:   shardsToWire(p.Shards),
+			Selector:         p.Expr.String(),
+			Start:            start,
+			End:              end,
+			Shards:           shardsToWire(p.Shards),
+			ReportFirstTimes: p.Buckets.Width > 0,
 		}
 		got, err := forIngesters(ctx, f, func(ctx context.Context, c querierpb.QuerierClient) (iter.SampleIterator, error) {
 			ctx, cancel := f.ingesterContext(ctx)
@@ -113,12 +118,15 @@ func (f *fanout) SelectSamples(ctx context.Context, p logql.SelectSampleParams) 
 				cancel()
 				return nil, err
 			}
-			first, err := stream.Recv()
+			head, err := stream.Recv()
 			if err != nil && !isEOF(err) {
 				cancel()
 				return nil, err
 			}
-			recv := preRead(first, err, stream.Recv)
+			if req.ReportFirstTimes {
+				first.add(head)
+			}
+			recv := preRead(head, err, stream.Recv)
 			return iter.NewSampleResponseIterator(sampleRecv(func() (*querierpb.SampleQueryResponse, error) {
 				r, err := recv()
 				if err == nil {
@@ -133,6 +141,12 @@ func (f *fanout) SelectSamples(ctx context.Context, p logql.SelectSampleParams) 
 		its = append(its, got...)
 	}
 	if f.store != nil {
+		if p.Buckets.Width > 0 {
+			var said bool
+			if p.SingleFrom, said = first.get(); !said {
+				p.Buckets = logql.BucketGrid{} // an ingester that did not say: sum nothing
+			}
+		}
 		it, err := f.store.SelectSamples(ctx, p)
 		if err != nil {
 			for _, it := range its {

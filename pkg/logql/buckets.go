@@ -69,9 +69,9 @@ func (b *bucketIterator) Next() bool {
 			b.out = append(b.out, seriesSum{lbls: b.src.Labels(), s: s})
 			return true
 		}
-		if e := b.grid.End(s.Timestamp); e != b.end || len(b.open) == 0 {
+		if len(b.open) == 0 || s.Timestamp > b.end || s.Timestamp <= b.end-b.grid.Width {
 			closed := b.close()
-			b.end = e
+			b.end = b.grid.End(s.Timestamp)
 			b.add(s)
 			if closed {
 				return true

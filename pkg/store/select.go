@@ -82,8 +82,9 @@ func (r *Reader) SelectSamples(ctx context.Context, p logql.SelectSampleParams) 
 	its := make([]iter.SampleIterator, 0, len(qs.plan))
 	for _, sp := range qs.plan {
 		var it iter.SampleIterator
+		cut := p.CutFor(sp.fp)
 		if sizeOnly {
-			it = qs.seriesSizeSamples(sp, ex.ForStream(sp.labels), kind)
+			it = qs.seriesSizeSamples(sp, ex.ForStream(sp.labels), kind, p.Buckets.Width == 0 || cut != logql.NoCut)
 		} else if raw := qs.seriesIterator(sp, iter.Forward); raw != nil {
 			it = logql.NewExtractorIterator(raw, ex.ForStream(sp.labels))
 		}
@@ -93,7 +94,7 @@ func (r *Reader) SelectSamples(ctx context.Context, p logql.SelectSampleParams) 
 		if p.Buckets.Width > 0 {
 			// One sample per series and step instead of one per entry: the merge and the
 			// engine then see a few samples per step (summed in the parallel workers).
-			it = logql.NewBucketIterator(it, p.Buckets, p.CutFor(sp.fp))
+			it = logql.NewBucketIterator(it, p.Buckets, cut)
 		}
 		its = append(its, it)
 	}

@@ -14,7 +14,11 @@ import (
 // entries either way), labels come from the extractor itself (Process with a nil line, which
 // SizeOnly guarantees gives the labels of the real line), the value is 1 or the line length,
 // and the hash is the stored xxhash64 of the line.
-func (qs *queryState) seriesSizeSamples(sp *seriesPlan, se log.StreamSampleExtractor, kind log.LineExtraction) iter.SampleIterator {
+//
+// Without needHash, a chunk that overlaps no other and has no structured metadata is read from
+// its timestamps and lengths alone (the hash is then 0): for streams whose samples are all
+// summed per step, where no sample is ever compared with a copy.
+func (qs *queryState) seriesSizeSamples(sp *seriesPlan, se log.StreamSampleExtractor, kind log.LineExtraction, needHash bool) iter.SampleIterator {
 	if len(sp.refs) == 0 {
 		return nil
 	}
@@ -23,7 +27,7 @@ func (qs *queryState) seriesSizeSamples(sp *seriesPlan, se log.StreamSampleExtra
 	for ri, run := range runs {
 		in := make([]runSource[chunk.LineInfo], 0, len(run))
 		for _, ref := range run {
-			l := &lazyInfoIterator{pf: qs.pf, job: qs.jobs[ref.Key]}
+			l := &lazyInfoIterator{pf: qs.pf, job: qs.jobs[ref.Key], sizesOnly: !needHash && len(run) == 1}
 			qs.chunkIts = append(qs.chunkIts, l)
 			in = append(in, l)
 			if ri == 0 {
@@ -53,6 +57,10 @@ type sizeSampleIterator struct {
 	cur   iter.Sample
 	lbls  string
 	err   error
+	// What Process gave an entry without structured metadata, reused for the next ones.
+	plainOK   bool
+	plainV    float64
+	plainLbls string
 }
 
 func (s *sizeSampleIterator) Next() bool {
@@ -64,15 +72,29 @@ func (s *sizeSampleIterator) Next() bool {
 			continue
 		}
 		li := src.At()
-		v, lr, ok := s.se.Process(li.Timestamp, nil, li.StructuredMetadata)
-		if !ok {
-			continue
+		var v float64
+		if len(li.StructuredMetadata) == 0 && s.plainOK {
+			// SizeOnly: no stage, so an entry without metadata always gets the same labels.
+			v = s.plainV
+		} else {
+			var lr log.LabelsResult
+			var ok bool
+			v, lr, ok = s.se.Process(li.Timestamp, nil, li.StructuredMetadata)
+			if !ok {
+				continue
+			}
+			s.lbls = lr.String()
+			if len(li.StructuredMetadata) == 0 {
+				s.plainOK, s.plainV, s.plainLbls = true, v, s.lbls
+			}
+		}
+		if len(li.StructuredMetadata) == 0 {
+			s.lbls = s.plainLbls
 		}
 		if s.bytes {
 			v = float64(li.LineLen)
 		}
 		s.cur = iter.Sample{Timestamp: li.Timestamp, Value: v, Hash: li.LineHash}
-		s.lbls = lr.String()
 		return true
 	}
 	return false
@@ -90,9 +112,13 @@ type lazyInfoIterator struct {
 	pf      *prefetcher
 	job     *fetchJob
 	started bool
-	it      *chunk.InfoIterator
-	stats   chunk.IterStats // final stats once it is released
-	err     error
+	// sizesOnly: read timestamps and lengths only when the chunk has no metadata (no hashes).
+	sizesOnly bool
+	it        *chunk.InfoIterator
+	sz        *chunk.SizeIterator
+	cur       chunk.LineInfo
+	stats     chunk.IterStats // final stats once it is released
+	err       error
 }
 
 func (l *lazyInfoIterator) Next() bool {
@@ -106,27 +132,48 @@ func (l *lazyInfoIterator) Next() bool {
 		case c == nil:
 			return false
 		}
-		l.it = c.InfoIterator(l.pf.start, l.pf.end)
+		if l.sizesOnly && !hasMetadata(c) {
+			l.sz = c.SizeIterator(l.pf.start, l.pf.end)
+		} else {
+			l.it = c.InfoIterator(l.pf.start, l.pf.end)
+		}
 	}
-	if l.it == nil {
-		return false
+	switch {
+	case l.sz != nil:
+		if l.sz.Next() {
+			l.cur.Timestamp, l.cur.LineLen = l.sz.At()
+			return true
+		}
+		l.err, l.stats, l.sz = l.sz.Err(), l.sz.Stats(), nil
+	case l.it != nil:
+		if l.it.Next() {
+			l.cur = l.it.At()
+			return true
+		}
+		l.err, l.stats, l.it = l.it.Err(), l.it.Stats(), nil
 	}
-	if l.it.Next() {
-		return true
-	}
-	l.err = l.it.Err()
-	l.stats = l.it.Stats()
-	l.it = nil
 	return false
 }
 
-func (l *lazyInfoIterator) At() chunk.LineInfo { return l.it.At() }
+func hasMetadata(c *chunk.Chunk) bool {
+	for _, b := range c.BlockSummaries() {
+		if b.HasMetadata {
+			return true
+		}
+	}
+	return false
+}
+
+func (l *lazyInfoIterator) At() chunk.LineInfo { return l.cur }
 func (l *lazyInfoIterator) Err() error         { return l.err }
 
 // currentStats is not synchronised with Next: call it from the iterating goroutine.
 func (l *lazyInfoIterator) currentStats() chunk.IterStats {
-	if l.it != nil {
+	switch {
+	case l.it != nil:
 		return l.it.Stats()
+	case l.sz != nil:
+		return l.sz.Stats()
 	}
 	return l.stats
 }

@@ -17,6 +17,10 @@ type Options struct {
 	Codec             Codec `yaml:"encoding"`
 	BlockSize         int   `yaml:"block_size"`  // target uncompressed bytes per block (line + metadata bytes)
 	FilterBitsPerGram int   `yaml:"filter_bits"` // Bloom filter bits per distinct 4-gram of a block
+	// LineHashes stores each line's xxhash64 (8 incompressible bytes per entry, about a fifth
+	// of a shaped chunk) so that counts read no line bytes; without it InfoIterator rebuilds
+	// and hashes the lines of the blocks it reads.
+	LineHashes bool `yaml:"line_hashes"`
 }
 
 // DefaultOptions returns the options a zero Options means.
@@ -52,8 +56,9 @@ type Builder struct {
 	blocks []blockMeta
 
 	// the open block
-	times    []byte
-	lengths  []byte
+	ts       []int64
+	col0     []byte
+	vals     []uint64
 	lines    []byte
 	lineLens []int
 	meta     []byte
@@ -102,9 +107,8 @@ func (b *Builder) Append(ts int64, line string, sm labels.Labels) error {
 	if b.entries == 0 {
 		b.first = ts
 	}
-	b.times = binary.AppendUvarint(b.times, uint64(ts-b.lastT))
+	b.ts = append(b.ts, ts)
 	b.lastT = ts
-	b.lengths = binary.AppendUvarint(b.lengths, uint64(len(line)))
 	b.lineLens = append(b.lineLens, len(line))
 	b.lines = append(b.lines, line...)
 	size := len(line)
@@ -141,7 +145,7 @@ func (b *Builder) Size() int64 { return b.rawSize }
 // CompressedSize estimates the encoded size: finished blocks as compressed plus the open block
 // uncompressed.
 func (b *Builder) CompressedSize() int64 {
-	return int64(b.outLen + len(b.times) + len(b.lengths) + len(b.lines) + len(b.meta) + 8*b.n)
+	return int64(b.outLen + len(b.lines) + len(b.meta) + 12*b.n)
 }
 
 // Bounds returns the first and last timestamps appended (zeros when empty).
@@ -165,24 +169,40 @@ func (b *Builder) cut() error {
 	// no gram bitmap (an ingester may keep one builder per stream) and hashing runs over a
 	// block's lines in one tight loop.
 	grams := gramSets.Get().(*gramSet)
+	var shapes *shapeEncoder
+	if b.version >= formatVersion {
+		shapes = shapeEncoders.Get().(*shapeEncoder)
+		defer shapeEncoders.Put(shapes)
+		shapes.reset()
+	}
+	hashes := b.version == formatVersionHashes || b.version >= formatVersion && b.opts.LineHashes
 	off := 0
-	for _, l := range b.lineLens {
+	for i, l := range b.lineLens {
 		line := b.lines[off : off+l]
 		grams.addLine(bstr(line))
-		if b.version != formatVersionNoHashes {
+		if hashes {
 			b.hashes = binary.LittleEndian.AppendUint64(b.hashes, xxhash.Sum64(line))
+		}
+		if shapes != nil {
+			shapes.add(line, b.ts[i])
 		}
 		off += l
 	}
 	m.filter = grams.buildFilter(b.opts.FilterBitsPerGram)
 	grams.reset()
 	gramSets.Put(grams)
-	cols := [numColumns][]byte{append(b.times, b.lengths...), b.lines, meta, b.hashes}
+	cols := [numColumns][]byte{b.timesColumn(), b.lines, meta, b.hashes}
 	for c, col := range cols[:columnsOf(b.version)] {
 		if len(col) > maxColumnSize {
 			return fmt.Errorf("cut block: column %d is %d bytes, over %d", c, len(col), maxColumnSize)
 		}
-		out, err := compress(b.opts.Codec, nil, col)
+		var out []byte
+		var err error
+		if c == colLines && shapes != nil {
+			out, err = shapes.encode(b.opts.Codec, col)
+		} else {
+			out, err = compress(b.opts.Codec, nil, col)
+		}
 		if err != nil {
 			return fmt.Errorf("cut block: %w", err)
 		}
@@ -195,10 +215,60 @@ func (b *Builder) cut() error {
 		m.colCRC[c] = crc(out)
 	}
 	b.blocks = append(b.blocks, m)
-	b.times, b.lengths, b.lines, b.meta, b.hashes = b.times[:0], b.lengths[:0], b.lines[:0], b.meta[:0], b.hashes[:0]
+	b.ts, b.lines, b.meta, b.hashes = b.ts[:0], b.lines[:0], b.meta[:0], b.hashes[:0]
 	b.lineLens = b.lineLens[:0]
 	b.hasMeta, b.n, b.raw = false, 0, 0
 	return nil
+}
+
+// timesColumn encodes column 0 of the open block: timestamp deltas, then line lengths. From
+// version 3 the deltas are divided by their greatest common divisor (written first), so stamps
+// of millisecond precision shrink by 10⁶, and both halves are fixed-width byte planes
+// (planes.go), which compress better than interleaved varints.
+func (b *Builder) timesColumn() []byte {
+	col := b.col0[:0]
+	if b.version >= formatVersion {
+		var g uint64
+		for i := 1; i < len(b.ts) && g != 1; i++ {
+			g = gcd(g, uint64(b.ts[i]-b.ts[i-1]))
+		}
+		if g == 0 {
+			g = 1
+		}
+		col = binary.AppendUvarint(col, g)
+		vals := b.vals[:0]
+		prev := b.minT
+		for _, t := range b.ts {
+			vals = append(vals, uint64(t-prev)/g)
+			prev = t
+		}
+		col = appendPlanes(col, vals)
+		vals = vals[:0]
+		for _, l := range b.lineLens {
+			vals = append(vals, uint64(l))
+		}
+		col = appendPlanes(col, vals)
+		b.vals = vals
+		b.col0 = col
+		return col
+	}
+	prev := b.minT
+	for _, t := range b.ts {
+		col = binary.AppendUvarint(col, uint64(t-prev))
+		prev = t
+	}
+	for _, l := range b.lineLens {
+		col = binary.AppendUvarint(col, uint64(l))
+	}
+	b.col0 = col
+	return col
+}
+
+func gcd(a, b uint64) uint64 {
+	for b != 0 {
+		a, b = b, a%b
+	}
+	return a
 }
 
 // Finish cuts the last block and returns the encoded chunk and its Meta. The builder must not

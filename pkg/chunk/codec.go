@@ -129,15 +129,25 @@ func compress(c Codec, dst, src []byte) ([]byte, error) {
 // decompress returns the decompressed form of src, which must be exactly size bytes long.
 // Output never aliases src.
 func decompress(c Codec, src []byte, size int) ([]byte, error) {
+	return decompressTo(c, nil, src, size)
+}
+
+// decompressTo is decompress into buf when it is large enough (scratch that is reused).
+func decompressTo(c Codec, buf, src []byte, size int) ([]byte, error) {
 	if size == 0 {
 		if len(src) != 0 {
 			return nil, fmt.Errorf("decompress %s: %d bytes for an empty column", c, len(src))
 		}
-		return nil, nil
+		return buf[:0], nil
 	}
 	// 64 bytes of slack let zstd's decoder use its wide copies up to the last block (with an
 	// exact-size buffer it falls back to bounds-exact copies for the final block).
-	out := make([]byte, size, size+64)
+	var out []byte
+	if cap(buf) >= size+64 {
+		out = buf[:size]
+	} else {
+		out = make([]byte, size, size+64)
+	}
 	var n int
 	switch c {
 	case CodecNone:

@@ -74,7 +74,7 @@ func decodeDirectory(head, tail []byte, size int) (*Chunk, error) {
 	if string(head[:4]) != magic || string(tail[len(tail)-4:]) != magic {
 		return nil, corrupt(-1, 0, "bad magic", nil)
 	}
-	if head[4] != formatVersion && head[4] != formatVersionNoHashes {
+	if head[4] != formatVersion && head[4] != formatVersionHashes && head[4] != formatVersionNoHashes {
 		return nil, corrupt(-1, 4, fmt.Sprintf("unsupported version %d", head[4]), nil)
 	}
 	codec := Codec(head[5])
@@ -128,7 +128,7 @@ func decodeDirectory(head, tail []byte, size int) (*Chunk, error) {
 			return nil, corrupt(i, dirOff, fmt.Sprintf("block at %d, want %d", m.offset, next), nil)
 		case m.entries == 0:
 			return nil, corrupt(i, dirOff, "empty block", nil)
-		case ncols > colHashes && m.rawLen[colHashes] != 8*m.entries:
+		case ncols > colHashes && m.rawLen[colHashes] != 8*m.entries && (c.version < formatVersion || m.rawLen[colHashes] != 0):
 			return nil, corrupt(i, dirOff, "line hash column size does not match the entries", nil)
 		case len(m.filter)%8 != 0:
 			return nil, corrupt(i, dirOff, "filter length not a multiple of 8", nil)
@@ -210,6 +210,20 @@ func (c *Chunk) Blocks() int { return len(c.blocks) }
 
 // column decompresses column col of block b after checking its CRC.
 func (c *Chunk) column(b, col int) ([]byte, error) {
+	src, off, err := c.columnSrc(b, col)
+	if err != nil {
+		return nil, err
+	}
+	out, err := decompress(c.codec, src, c.blocks[b].rawLen[col])
+	if err != nil {
+		return nil, corrupt(b, off, fmt.Sprintf("column %d", col), err)
+	}
+	return out, nil
+}
+
+// columnSrc returns the stored bytes of column col of block b, and their offset in the chunk,
+// after checking their CRC.
+func (c *Chunk) columnSrc(b, col int) ([]byte, int, error) {
 	m := &c.blocks[b]
 	off := m.colOffset(col)
 	var src []byte
@@ -218,18 +232,14 @@ func (c *Chunk) column(b, col int) ([]byte, error) {
 	} else {
 		bd, ok := c.blockData[b]
 		if !ok {
-			return nil, fmt.Errorf("read block %d: not loaded (only the directory was read)", b)
+			return nil, off, fmt.Errorf("read block %d: not loaded (only the directory was read)", b)
 		}
 		src = bd[off-m.offset : off-m.offset+m.compLen[col]]
 	}
 	if crc(src) != m.colCRC[col] {
-		return nil, corrupt(b, off, fmt.Sprintf("column %d checksum mismatch", col), nil)
+		return nil, off, corrupt(b, off, fmt.Sprintf("column %d checksum mismatch", col), nil)
 	}
-	out, err := decompress(c.codec, src, m.rawLen[col])
-	if err != nil {
-		return nil, corrupt(b, off, fmt.Sprintf("column %d", col), err)
-	}
-	return out, nil
+	return src, off, nil
 }
 
 // decodedBlock is a block's columns unpacked for iteration.
@@ -251,6 +261,9 @@ func (c *Chunk) loadTimes(b int, db *decodedBlock) error {
 	}
 	db.ts = db.ts[:0]
 	db.lens = db.lens[:0]
+	if c.version >= formatVersion {
+		return c.loadTimesV3(b, col, db)
+	}
 	d := decbuf{b: col}
 	t := m.minT
 	for i := 0; i < m.entries; i++ {
@@ -276,10 +289,64 @@ func (c *Chunk) loadTimes(b int, db *decodedBlock) error {
 	return nil
 }
 
+// loadTimesV3 decodes a version 3 column 0: unit, delta planes, length planes.
+func (c *Chunk) loadTimesV3(b int, col []byte, db *decodedBlock) error {
+	m := &c.blocks[b]
+	d := decbuf{b: col}
+	unit := d.uvarint()
+	if d.err != nil || unit == 0 || unit > 1<<62 {
+		return corrupt(b, m.offset, "bad timestamp unit", d.err)
+	}
+	rest, err := readPlanes(d.b, m.entries, func(i int, delta uint64) bool {
+		if delta > (1<<62)/unit {
+			return false
+		}
+		t := m.minT
+		if i > 0 {
+			t = db.ts[i-1]
+		}
+		t += int64(delta * unit)
+		if t > m.maxT || t < m.minT {
+			return false
+		}
+		db.ts = append(db.ts, t)
+		return true
+	})
+	if err != nil {
+		return corrupt(b, m.offset, "bad timestamps", err)
+	}
+	if db.ts[len(db.ts)-1] != m.maxT {
+		return corrupt(b, m.offset, "last timestamp does not match the directory", nil)
+	}
+	total := 0
+	rest, err = readPlanes(rest, m.entries, func(_ int, l uint64) bool {
+		if l > uint64(m.rawLen[colLines]) {
+			return false
+		}
+		total += int(l)
+		db.lens = append(db.lens, int(l))
+		return true
+	})
+	if err != nil || len(rest) != 0 || total != m.rawLen[colLines] {
+		return corrupt(b, m.offset, "bad line lengths", err)
+	}
+	return nil
+}
+
 // loadLines decodes the lines and structured metadata of block b; loadTimes must have run.
 func (c *Chunk) loadLines(b int, db *decodedBlock) error {
-	lines, err := c.column(b, colLines)
-	if err != nil {
+	var lines []byte
+	var err error
+	if c.version >= formatVersion {
+		var src []byte
+		var off int
+		if src, off, err = c.columnSrc(b, colLines); err != nil {
+			return err
+		}
+		if lines, err = decodeLines(c.codec, src, c.blocks[b].rawLen[colLines], db.lens, db.ts); err != nil {
+			return corrupt(b, off, "lines", err)
+		}
+	} else if lines, err = c.column(b, colLines); err != nil {
 		return err
 	}
 	db.lines = lines

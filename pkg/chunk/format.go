@@ -11,12 +11,16 @@ import (
 //
 //	header    magic "SKCH" | version u8 | codec u8 | 2 reserved zero bytes
 //	blocks    per block, its compressed columns back to back: timestamps+lengths, lines,
-//	          metadata, and (version 2) line hashes
+//	          metadata, and (version 2 on) line hashes; version 3 splits the lines by shape
 //	directory uvarint block count, then per block its summary (blockMeta) and token filter
 //	trailer   directory offset u64 | CRC32C of header+directory u32 | magic "SKCH"
 const (
-	magic         = "SKCH"
-	formatVersion = 2
+	magic = "SKCH"
+	// formatVersion is what a Builder writes: lines split by shape (shape.go), timestamps in
+	// a per-block unit, line hashes optional per block.
+	formatVersion = 3
+	// formatVersionHashes added the line hash column to version 1. Still read.
+	formatVersionHashes = 2
 	// formatVersionNoHashes is the first version: no line hash column. Still read.
 	formatVersionNoHashes = 1
 	headerSize            = 8
@@ -27,7 +31,8 @@ const (
 	colLines   = 1 // line bytes back to back
 	colMeta    = 2 // structured metadata per entry; empty when no entry has any
 	// colHashes holds each line's xxhash64 (u64 little-endian), version 2 on: the hash a
-	// sample carries for deduplication, so a count or byte sum needs no line bytes.
+	// sample carries for deduplication, so a count or byte sum needs no line bytes. In
+	// version 3 it is empty unless Options.LineHashes; readers then hash the lines.
 	colHashes = 3
 
 	// maxColumnSize bounds a decompressed column, so a damaged or hostile directory cannot make
@@ -115,7 +120,8 @@ func (m *blockMeta) colOffset(c int) int {
 	return off
 }
 
-// columnsOf is the number of columns a block has in a chunk of version v.
+// columnsOf is the number of columns a block has in a chunk of version v (from version 3 the
+// hash column may be empty).
 func columnsOf(v byte) int {
 	if v == formatVersionNoHashes {
 		return 3

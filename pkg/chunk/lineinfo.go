@@ -19,10 +19,21 @@ type LineInfo struct {
 	StructuredMetadata labels.Labels
 }
 
-// HasLineHashes reports whether the chunk stores its lines' hashes (format version 2 on), so
-// that an InfoIterator reads no line bytes. Over an older chunk an InfoIterator still works,
-// but decompresses the lines to hash them.
-func (c *Chunk) HasLineHashes() bool { return c.version != formatVersionNoHashes }
+// HasLineHashes reports whether the chunk stores its lines' hashes (version 2, or version 3
+// built with Options.LineHashes), so that an InfoIterator reads no line bytes. Over other
+// chunks an InfoIterator still works, but decompresses the lines to hash them.
+func (c *Chunk) HasLineHashes() bool {
+	for i := range c.blocks {
+		if !c.blockHasHashes(i) {
+			return false
+		}
+	}
+	return c.version != formatVersionNoHashes
+}
+
+func (c *Chunk) blockHasHashes(b int) bool {
+	return c.version != formatVersionNoHashes && c.blocks[b].rawLen[colHashes] > 0
+}
 
 // InfoIterator yields the LineInfo of each entry in a time range, in ascending time order. It
 // decompresses the timestamp, line hash and (when the block has any) structured metadata
@@ -77,7 +88,7 @@ func (it *InfoIterator) load(b int) error {
 	}
 	it.hashes = it.hashes[:0]
 	cols := []int{colTimes, colMeta}
-	if c.HasLineHashes() {
+	if c.blockHasHashes(b) {
 		col, err := c.column(b, colHashes)
 		if err != nil {
 			return err

@@ -27,15 +27,23 @@ func drainInfos(it *InfoIterator) ([]LineInfo, error) {
 	return out, it.Err()
 }
 
+// versionCases are the format variants a reader must handle: version 1 (no hash column),
+// version 2 (hashes) and version 3 with and without hashes.
+var versionCases = []struct {
+	version byte
+	hashes  bool
+}{{formatVersionNoHashes, false}, {formatVersionHashes, true}, {formatVersion, false}, {formatVersion, true}}
+
 // TestInfoIterator checks every field of LineInfo against the entries, over random time
-// ranges, every codec and both format versions (version 1 has no hash column: the iterator
-// hashes the lines instead, with the same result).
+// ranges, every codec and every format variant (without a hash column the iterator hashes the
+// lines instead, with the same result).
 func TestInfoIterator(t *testing.T) {
 	entries := flogEntries(21, 1500, true)
 	r := rand.New(rand.NewPCG(21, 22))
-	for _, version := range []byte{formatVersionNoHashes, formatVersion} {
+	for _, vc := range versionCases {
+		version := vc.version
 		for _, codec := range allCodecs {
-			data, meta, err := buildVersion(entries, Options{Codec: codec, BlockSize: 8 << 10}, version)
+			data, meta, err := buildVersion(entries, Options{Codec: codec, BlockSize: 8 << 10, LineHashes: vc.hashes}, version)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -43,7 +51,7 @@ func TestInfoIterator(t *testing.T) {
 			if err != nil {
 				t.Fatalf("v%d %v: %v", version, codec, err)
 			}
-			if ch.HasLineHashes() != (version == formatVersion) {
+			if ch.HasLineHashes() != vc.hashes {
 				t.Fatalf("v%d: HasLineHashes %v", version, ch.HasLineHashes())
 			}
 			// The entry iterator reads old chunks unchanged.
@@ -89,7 +97,7 @@ func TestInfoIteratorReadsNoLines(t *testing.T) {
 	f := func(version byte, withMeta bool, wantLines bool) {
 		t.Helper()
 		entries := flogEntries(4, 1000, withMeta)
-		data, meta, err := buildVersion(entries, Options{BlockSize: 8 << 10}, version)
+		data, meta, err := buildVersion(entries, Options{BlockSize: 8 << 10, LineHashes: !wantLines}, version)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -115,8 +123,11 @@ func TestInfoIteratorReadsNoLines(t *testing.T) {
 			t.Fatalf("decompressed lines %d, want %d", st.DecompressedLines, meta.Entries)
 		}
 	}
+	f(formatVersionHashes, false, false)
+	f(formatVersionHashes, true, false)
 	f(formatVersion, false, false)
 	f(formatVersion, true, false)
+	f(formatVersion, false, true)
 	f(formatVersionNoHashes, false, true)
 }
 

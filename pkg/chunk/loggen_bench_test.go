@@ -1,0 +1,154 @@
+package chunk
+
+import (
+	"sync"
+	"testing"
+
+	"github.com/skaldlogs/skald/pkg/iter"
+	"github.com/skaldlogs/skald/pkg/loggen"
+)
+
+// The bench data set's shape (bench/dataset.go): loggen JSON lines on 100 streams, one entry
+// per millisecond across all streams. loggenStreams holds 64 MiB of it, grouped by stream.
+var (
+	loggenOnce    sync.Once
+	loggenStreams [][]iter.Entry
+	loggenRaw     int64
+)
+
+func loggenData(b testing.TB) ([][]iter.Entry, int64) {
+	loggenOnce.Do(func() {
+		g, err := loggen.NewGenerator(1, 100, loggen.FormatJSON)
+		if err != nil {
+			panic(err)
+		}
+		loggenStreams = make([][]iter.Entry, 100)
+		ts := int64(1_764_000_000_000_000_000)
+		for loggenRaw < 64<<20 {
+			e := g.Next(ts)
+			loggenStreams[e.Stream] = append(loggenStreams[e.Stream], iter.Entry{Timestamp: ts, Line: e.Line})
+			loggenRaw += int64(len(e.Line))
+			ts += 1e6
+		}
+	})
+	return loggenStreams, loggenRaw
+}
+
+func buildLoggen(b *testing.B, opts Options) ([][]byte, int64) {
+	b.Helper()
+	streams, _ := loggenData(b)
+	out := make([][]byte, len(streams))
+	var size int64
+	for i, es := range streams {
+		data, meta, err := build(es, opts)
+		if err != nil {
+			b.Fatal(err)
+		}
+		out[i] = data
+		size += meta.CompressedSize
+	}
+	return out, size
+}
+
+// BenchmarkLoggenEncode builds one chunk per stream of the bench data set and reports raw ÷
+// stored and the bytes per entry of each part.
+func BenchmarkLoggenEncode(b *testing.B) {
+	streams, raw := loggenData(b)
+	b.SetBytes(raw)
+	var chunks [][]byte
+	var size int64
+	for b.Loop() {
+		chunks, size = buildLoggen(b, Options{})
+	}
+	var entries int
+	for _, es := range streams {
+		entries += len(es)
+	}
+	var parts [numColumns + 1]int64
+	for _, data := range chunks {
+		ch, err := Decode(data)
+		if err != nil {
+			b.Fatal(err)
+		}
+		for i := range ch.blocks {
+			m := &ch.blocks[i]
+			for c := 0; c < numColumns; c++ {
+				parts[c] += int64(m.compLen[c])
+			}
+			parts[numColumns] += int64(len(m.filter))
+		}
+	}
+	b.ReportMetric(float64(raw)/float64(size), "ratio")
+	b.ReportMetric(float64(size)/float64(entries), "B/entry")
+	for c, name := range []string{"times", "lines", "meta", "hashes", "filter"} {
+		b.ReportMetric(float64(parts[c])/float64(entries), name+"-B/entry")
+	}
+}
+
+// BenchmarkLoggenScan reports the rate of a full forward scan of every stream's chunk.
+func BenchmarkLoggenScan(b *testing.B) {
+	_, raw := loggenData(b)
+	chunks, _ := buildLoggen(b, Options{})
+	b.SetBytes(raw)
+	for b.Loop() {
+		for _, data := range chunks {
+			ch, err := Decode(data)
+			if err != nil {
+				b.Fatal(err)
+			}
+			it := ch.Iterator(-1<<62, 1<<62, iter.Forward, nil)
+			for it.Next() {
+				_ = it.At()
+			}
+			if it.Err() != nil {
+				b.Fatal(it.Err())
+			}
+		}
+	}
+}
+
+// BenchmarkLoggenInfo reports the rate of the count path (InfoIterator) over every chunk.
+func BenchmarkLoggenInfo(b *testing.B) {
+	_, raw := loggenData(b)
+	chunks, _ := buildLoggen(b, Options{})
+	b.SetBytes(raw)
+	for b.Loop() {
+		for _, data := range chunks {
+			ch, _ := Decode(data)
+			it := ch.InfoIterator(-1<<62, 1<<62)
+			for it.Next() {
+				_ = it.At()
+			}
+			if it.Err() != nil {
+				b.Fatal(it.Err())
+			}
+		}
+	}
+}
+
+// BenchmarkLoggenNeedle reports the share of blocks the token filters let through for needles
+// absent from the data (false positives): the bench's needle and a trace ID.
+func BenchmarkLoggenNeedle(b *testing.B) {
+	_, raw := loggenData(b)
+	chunks, _ := buildLoggen(b, Options{})
+	for _, needle := range []string{"needle68e7cb2f", "4bf92f3577b34da6", "a1b2c3d4e5"} {
+		b.Run(needle, func(b *testing.B) {
+			b.SetBytes(raw)
+			var blocks, passed int
+			for b.Loop() {
+				blocks, passed = 0, 0
+				for _, data := range chunks {
+					ch, _ := Decode(data)
+					it := ch.Iterator(-1<<62, 1<<62, iter.Forward, []string{needle})
+					for it.Next() {
+						_ = it.At()
+					}
+					st := it.Stats()
+					blocks += st.Blocks
+					passed += st.Blocks - st.BlocksFilterSkip
+				}
+			}
+			b.ReportMetric(float64(passed)/float64(blocks), "fp-blocks")
+		})
+	}
+}

@@ -1,0 +1,144 @@
+package chunk
+
+import (
+	"encoding/binary"
+	"strconv"
+)
+
+// Value column encodings. A column is stored in the first of these that applies, chosen per
+// block: a column of few distinct values (levels, methods, status codes, messages) as a
+// dictionary and one byte per value, a canonical-number column (byte counts, IPv4 addresses)
+// as fixed-width byte planes, a hex column (trace IDs) as the bytes it spells, else as text. Each form
+// gives the compressor what it handles best: repeated short symbols instead of short strings
+// it cannot match.
+
+// appendCol appends the frame of column c.
+func (e *shapeEncoder) appendCol(dst []byte, c *valueCol) []byte {
+	if c.n >= 4 {
+		if out, ok := e.appendDict(dst, c); ok {
+			return out
+		}
+	}
+	if c.num && c.n > 0 {
+		return e.appendNum(dst, c)
+	}
+	if c.hex && len(c.data) > 0 {
+		dst = append(dst, colHex)
+		dst = append(dst, c.lens...)
+		for j := 0; j < len(c.data); j += 2 {
+			dst = append(dst, byte(hexVal[c.data[j]])<<4|byte(hexVal[c.data[j+1]]))
+		}
+		return dst
+	}
+	dst = append(dst, colText)
+	dst = append(dst, c.lens...)
+	return append(dst, c.data...)
+}
+
+// appendNum writes kind, k, one width byte per component, then per component its values'
+// little-endian bytes as planes (all low bytes, then all next bytes): the planes of a field
+// compress far better apart than interleaved.
+func (e *shapeEncoder) appendNum(dst []byte, c *valueCol) []byte {
+	k := c.numK
+	vals := e.nums[:0]
+	var max [maxNumComps]uint32
+	data := c.data
+	lens := c.lens
+	for i := 0; i < c.n; i++ {
+		l, w := binary.Uvarint(lens)
+		lens = lens[w:]
+		v := data[:l]
+		data = data[l:]
+		var x uint32
+		j := 0
+		for _, ch := range v {
+			if ch == '.' {
+				vals = append(vals, x)
+				max[j] = maxU32(max[j], x)
+				x, j = 0, j+1
+				continue
+			}
+			x = x*10 + uint32(ch-'0')
+		}
+		vals = append(vals, x)
+		max[j] = maxU32(max[j], x)
+	}
+	e.nums = vals
+	dst = append(dst, colNum, byte(k))
+	var width [maxNumComps]int
+	for j := 0; j < k; j++ {
+		width[j] = 1
+		for m := max[j] >> 8; m != 0; m >>= 8 {
+			width[j]++
+		}
+		dst = append(dst, byte(width[j]))
+	}
+	for j := 0; j < k; j++ {
+		for p := 0; p < width[j]; p++ {
+			for i := j; i < len(vals); i += k {
+				dst = append(dst, byte(vals[i]>>(8*p)))
+			}
+		}
+	}
+	return dst
+}
+
+func maxU32(a, b uint32) uint32 {
+	if a > b {
+		return a
+	}
+	return b
+}
+
+// appendDict writes kind, the distinct values (count, lengths, bytes) and one index byte per
+// value; false when the column has more than maxDict distinct values or too few repeats.
+func (e *shapeEncoder) appendDict(dst []byte, c *valueCol) ([]byte, bool) {
+	if e.dict == nil {
+		e.dict = map[string]int{}
+	}
+	clear(e.dict)
+	e.dictVals = e.dictVals[:0]
+	e.idx = e.idx[:0]
+	data, lens := c.data, c.lens
+	for i := 0; i < c.n; i++ {
+		l, w := binary.Uvarint(lens)
+		lens = lens[w:]
+		v := data[:l]
+		data = data[l:]
+		id, ok := e.dict[string(v)]
+		if !ok {
+			if len(e.dictVals) == maxDict || 4*len(e.dictVals) > c.n {
+				return dst, false
+			}
+			id = len(e.dictVals)
+			e.dict[string(v)] = id
+			e.dictVals = append(e.dictVals, v)
+		}
+		e.idx = append(e.idx, byte(id))
+	}
+	dst = append(dst, colDict)
+	dst = binary.AppendUvarint(dst, uint64(len(e.dictVals)))
+	for _, v := range e.dictVals {
+		dst = binary.AppendUvarint(dst, uint64(len(v)))
+	}
+	for _, v := range e.dictVals {
+		dst = append(dst, v...)
+	}
+	return append(dst, e.idx...), true
+}
+
+// appendNumValue renders value i of a colNum column.
+func appendNumValue(dst []byte, c *colCursor, i int) []byte {
+	for j := 0; j < c.numK; j++ {
+		if j > 0 {
+			dst = append(dst, '.')
+		}
+		var x uint64
+		off := c.planes[j] + i
+		for p := 0; p < c.width[j]; p++ {
+			x |= uint64(c.data[off+p*c.rows]) << (8 * p)
+		}
+		dst = strconv.AppendUint(dst, x, 10)
+	}
+	return dst
+}

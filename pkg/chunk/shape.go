@@ -68,10 +68,10 @@ type shapeEncoder struct {
 	raw     []byte
 	shaped  int
 
-	tmpl  []byte
-	spans []int32 // value start, end pairs of the current line
-	check []byte
-	tsBuf []byte
+	tmpl     []byte
+	spans    []int32 // value start, end pairs of the current line
+	check    []byte
+	tsBuf    []byte
 	nums     []uint32
 	dict     map[string]int
 	dictVals [][]byte

@@ -2,6 +2,7 @@ package store
 
 import (
 	"errors"
+	"math"
 )
 
 // runSource is one chunk's entries (or line infos) of a run, in the query's direction.
@@ -35,12 +36,25 @@ type runMerge[T any, K comparable] struct {
 	// (a source with second precision), so a large group costs linear, not quadratic, time.
 	outCount, inCount   map[K]int
 	outMapped, inMapped bool // the maps hold the counts of this timestamp (and input)
-	dups                int64
-	err                 error
+	// solo is an input whose entries come strictly before every other input's head (before
+	// soloEnd): no copy can be among them, so they pass one by one without keys. -1: none.
+	// Replicas' chunks overlap only near their ends, so most entries of a run pass this way.
+	solo    int
+	soloEnd int64
+	dups    int64
+	err     error
 }
 
 func newRunMerge[T any, K comparable](its []runSource[T], backward bool, ts func(T) int64, key func(T) K) *runMerge[T, K] {
-	return &runMerge[T, K]{its: its, ts: ts, key: key, backward: backward, live: make([]bool, len(its)), heads: make([]T, len(its))}
+	return &runMerge[T, K]{its: its, ts: ts, key: key, backward: backward, live: make([]bool, len(its)), heads: make([]T, len(its)), solo: -1}
+}
+
+// before reports whether a comes before b in the query's direction.
+func (m *runMerge[T, K]) before(a, b int64) bool {
+	if m.backward {
+		return a > b
+	}
+	return a < b
 }
 
 func (m *runMerge[T, K]) advance(i int) {
@@ -68,20 +82,45 @@ func (m *runMerge[T, K]) Next() bool {
 	if m.err != nil {
 		return false
 	}
-	// The next timestamp in the query's direction among the inputs' heads.
-	var t int64
-	found := false
+	if i := m.solo; i >= 0 {
+		if m.live[i] && m.before(m.ts(m.heads[i]), m.soloEnd) {
+			m.out, m.pos = append(m.out[:0], m.heads[i]), 0
+			m.advance(i)
+			return m.err == nil
+		}
+		m.solo = -1
+	}
+	// The next timestamp in the query's direction among the inputs' heads, and the one after
+	// it among the other inputs.
+	var t, next int64
+	first, found, others := -1, false, false
 	for i := range m.its {
 		if !m.live[i] {
 			continue
 		}
 		ts := m.ts(m.heads[i])
-		if !found || (m.backward && ts > t) || (!m.backward && ts < t) {
-			t, found = ts, true
+		switch {
+		case !found || m.before(ts, t):
+			if found {
+				next, others = t, true
+			}
+			t, first, found = ts, i, true
+		case !others || m.before(ts, next):
+			next, others = ts, true
 		}
 	}
 	if !found {
 		return false
+	}
+	if !others || m.before(t, next) {
+		m.solo, m.soloEnd = first, next
+		if !others {
+			m.soloEnd = math.MaxInt64
+			if m.backward {
+				m.soloEnd = math.MinInt64
+			}
+		}
+		return m.Next()
 	}
 	m.out, m.outKeys, m.pos = m.out[:0], m.outKeys[:0], 0
 	clear(m.outCount)

@@ -2,6 +2,7 @@ package store
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"slices"
 	"testing"
 )
@@ -58,4 +59,70 @@ func TestRunMerge(t *testing.T) {
 	f(false, [][]kv{big, slices.Clone(big)}, bigWant, 100)
 	extra := append(slices.Clone(big), kv{5, "x"}, kv{5, "0"})
 	f(false, [][]kv{big, extra}, append(slices.Clone(bigWant), kv{5, "x"}, kv{5, "0"}), 100)
+}
+
+// refRunMerge is runMerge's contract written plainly: timestamp by timestamp, input by input,
+// an entry is kept when its input holds its key more often than the output does so far.
+func refRunMerge(inputs [][]kv, backward bool) []kv {
+	var ts []int64
+	for _, in := range inputs {
+		for _, e := range in {
+			ts = append(ts, e.ts)
+		}
+	}
+	slices.Sort(ts)
+	ts = slices.Compact(ts)
+	if backward {
+		slices.Reverse(ts)
+	}
+	var out []kv
+	for _, t := range ts {
+		outCount := map[string]int{}
+		for _, in := range inputs {
+			inCount := map[string]int{}
+			for _, e := range in {
+				if e.ts != t {
+					continue
+				}
+				inCount[e.key]++
+				if inCount[e.key] > outCount[e.key] {
+					out = append(out, e)
+					outCount[e.key]++
+				}
+			}
+		}
+	}
+	return out
+}
+
+func TestRunMergeMatchesContract(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	for round := range 2000 {
+		backward := round%2 == 1
+		inputs := make([][]kv, 1+r.IntN(3))
+		for i := range inputs {
+			start := r.Int64N(50)
+			n := r.IntN(30)
+			ts := start
+			for range n {
+				ts += r.Int64N(3) // repeats make same-timestamp groups
+				inputs[i] = append(inputs[i], kv{ts, fmt.Sprint(r.IntN(4))})
+			}
+			if backward {
+				slices.Reverse(inputs[i])
+			}
+		}
+		srcs := make([]runSource[kv], len(inputs))
+		for i, in := range inputs {
+			srcs[i] = &sliceSource{s: in}
+		}
+		m := newRunMerge(srcs, backward, func(e kv) int64 { return e.ts }, func(e kv) string { return e.key })
+		var got []kv
+		for m.Next() {
+			got = append(got, m.At())
+		}
+		if want := refRunMerge(inputs, backward); !slices.Equal(got, want) {
+			t.Fatalf("round %d (backward %v) inputs %v:\n got %v\nwant %v", round, backward, inputs, got, want)
+		}
+	}
 }

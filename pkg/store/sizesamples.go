@@ -3,6 +3,7 @@ package store
 import (
 	"github.com/skaldlogs/skald/pkg/chunk"
 	"github.com/skaldlogs/skald/pkg/iter"
+	"github.com/skaldlogs/skald/pkg/labels"
 	"github.com/skaldlogs/skald/pkg/logql/log"
 )
 
@@ -57,10 +58,12 @@ type sizeSampleIterator struct {
 	cur   iter.Sample
 	lbls  string
 	err   error
-	// What Process gave an entry without structured metadata, reused for the next ones.
-	plainOK   bool
-	plainV    float64
-	plainLbls string
+	// What Process gave the last entry's structured metadata, reused while it repeats.
+	lastOK   bool
+	lastMeta labels.Labels
+	lastKeep bool
+	lastV    float64
+	lastLbls string
 }
 
 func (s *sizeSampleIterator) Next() bool {
@@ -73,23 +76,21 @@ func (s *sizeSampleIterator) Next() bool {
 		}
 		li := src.At()
 		var v float64
-		if len(li.StructuredMetadata) == 0 && s.plainOK {
-			// SizeOnly: no stage, so an entry without metadata always gets the same labels.
-			v = s.plainV
+		if s.lastOK && labels.Equal(li.StructuredMetadata, s.lastMeta) {
+			// SizeOnly: no stage, so the labels and the keep flag depend on the stream and the
+			// metadata only (mostly one set, such as detected_level, per run of entries).
+			v, s.lbls = s.lastV, s.lastLbls
+			if !s.lastKeep {
+				continue
+			}
 		} else {
-			var lr log.LabelsResult
-			var ok bool
-			v, lr, ok = s.se.Process(li.Timestamp, nil, li.StructuredMetadata)
+			v0, lr, ok := s.se.Process(li.Timestamp, nil, li.StructuredMetadata)
+			s.lastOK, s.lastMeta, s.lastKeep, s.lastV = true, li.StructuredMetadata, ok, v0
 			if !ok {
 				continue
 			}
-			s.lbls = lr.String()
-			if len(li.StructuredMetadata) == 0 {
-				s.plainOK, s.plainV, s.plainLbls = true, v, s.lbls
-			}
-		}
-		if len(li.StructuredMetadata) == 0 {
-			s.lbls = s.plainLbls
+			v, s.lbls = v0, lr.String()
+			s.lastLbls = s.lbls
 		}
 		if s.bytes {
 			v = float64(li.LineLen)

@@ -30,6 +30,10 @@ type Config struct {
 	ChunkIdlePeriod time.Duration `yaml:"chunk_idle_period"`
 	// FlushCheckPeriod is how often the flush loop looks for chunks to flush.
 	FlushCheckPeriod time.Duration `yaml:"flush_check_period"`
+	// FlushPendingBytes is the encoded bytes of cut chunks waiting for the flush at which the
+	// flush runs at once instead of at the next FlushCheckPeriod tick (0: wait for the tick).
+	// Under heavy ingest chunks are cut faster than a tick: this bounds the memory they hold.
+	FlushPendingBytes int `yaml:"flush_pending_bytes"`
 	// ChunkRetainPeriod keeps flushed chunks queryable in memory, until queriers see them in the
 	// store.
 	ChunkRetainPeriod time.Duration `yaml:"chunk_retain_period"`
@@ -47,6 +51,7 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.DurationVar(&c.MaxChunkAge, "ingester.max-chunk-age", 2*time.Hour, "Maximum time span of a chunk; half of it is the out-of-order window.")
 	fs.DurationVar(&c.ChunkIdlePeriod, "ingester.chunk-idle-period", 30*time.Minute, "Flush a stream's head after this long without a push.")
 	fs.DurationVar(&c.FlushCheckPeriod, "ingester.flush-check-period", 30*time.Second, "How often to look for chunks to flush.")
+	fs.IntVar(&c.FlushPendingBytes, "ingester.flush-pending-bytes", 16<<20, "Encoded bytes of cut chunks awaiting the flush at which the flush runs at once instead of at the next flush check (0: wait for the check).")
 	fs.DurationVar(&c.ChunkRetainPeriod, "ingester.chunk-retain-period", 0, "Keep flushed chunks queryable in memory this long after they are in the store (0, as in Loki: drop at once; queries then read them from the store).")
 	fs.DurationVar(&c.FlushOpTimeout, "ingester.flush-op-timeout", 10*time.Minute, "Timeout of one flush of a tenant's chunks.")
 	c.WAL.RegisterFlags("ingester.wal.", fs)
@@ -70,8 +75,8 @@ func (c *Config) Validate() error {
 	if c.ChunkTargetSize <= 0 {
 		return errors.New("ingester chunk target size must be positive")
 	}
-	if c.HeadBlockSize < 0 {
-		return errors.New("ingester head block size must not be negative")
+	if c.HeadBlockSize < 0 || c.FlushPendingBytes < 0 {
+		return errors.New("ingester head block size and flush pending bytes must not be negative")
 	}
 	if c.MaxChunkAge <= 0 || c.ChunkIdlePeriod <= 0 || c.FlushCheckPeriod <= 0 || c.FlushOpTimeout <= 0 {
 		return errors.New("ingester max chunk age, chunk idle period, flush check period and flush op timeout must be positive")

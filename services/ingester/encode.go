@@ -112,8 +112,23 @@ func (i *Ingester) encode(s *stream, c *memChunk) error {
 	}
 	s.mu.Lock()
 	c.enc, c.data, c.meta, c.segs = enc, data, meta, nil
+	c.pending = c.flushedAt.IsZero()
 	s.mu.Unlock()
+	if c.pending {
+		i.addPending(len(data))
+	}
 	return nil
+}
+
+// addPending counts n more (or, negative, fewer) encoded bytes awaiting the flush and asks
+// for an early flush when they reach the configured bound.
+func (i *Ingester) addPending(n int) {
+	if p := i.pendingBytes.Add(int64(n)); n > 0 && i.cfg.FlushPendingBytes > 0 && p >= int64(i.cfg.FlushPendingBytes) {
+		select {
+		case i.flushSoon <- struct{}{}:
+		default: // one is already asked for
+		}
+	}
 }
 
 // decodeAll returns every entry of an encoded chunk, in order.

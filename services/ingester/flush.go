@@ -68,6 +68,10 @@ func (i *Ingester) flushTenant(ctx context.Context, id string, now time.Time) er
 			p.s.mu.Lock()
 			for _, c := range p.chunks {
 				c.flushedAt = now
+				if c.pending {
+					c.pending = false
+					i.addPending(-len(c.data))
+				}
 			}
 			last := p.chunks[len(p.chunks)-1].cutSeq
 			p.s.mu.Unlock()

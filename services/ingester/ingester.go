@@ -73,6 +73,10 @@ type Ingester struct {
 	encQ       []encodeJob
 	encWorkers int
 	encWG      sync.WaitGroup
+	// pendingBytes is the encoded bytes of chunks not yet flushed (memChunk.pending);
+	// flushSoon asks the flush loop for a flush once it reaches cfg.FlushPendingBytes.
+	pendingBytes atomic.Int64
+	flushSoon    chan struct{}
 	// noSizeFastPath makes sample queries read lines even when log.SizeOnly says they need
 	// none (tests compare both paths).
 	noSizeFastPath bool
@@ -112,6 +116,7 @@ func New(cfg Config, deps Deps, logger *slog.Logger, reg prometheus.Registerer) 
 		tenants:   map[string]*tenantState{},
 		marks:     map[markKey]uint64{},
 		flushReqs: make(chan chan error),
+		flushSoon: make(chan struct{}, 1),
 		stopping:  make(chan struct{}),
 	}
 	i.chunkOpts = chunk.DefaultOptions()
@@ -153,6 +158,7 @@ func (i *Ingester) Run(ctx context.Context) error {
 
 	t := time.NewTicker(i.cfg.FlushCheckPeriod)
 	defer t.Stop()
+	var failedAt time.Time // of the last early flush that failed
 loop:
 	for {
 		select {
@@ -160,6 +166,17 @@ loop:
 			break loop
 		case <-t.C:
 			if err := i.flush(ctx, false); err != nil {
+				i.logger.Warn("flush", "err", err)
+			}
+		case <-i.flushSoon:
+			// Chunks are cut faster than the ticks come: flush them now rather than hold them.
+			// After a failure, wait for the tick (the flush retries them) instead of
+			// retrying at every chunk encoded.
+			if time.Since(failedAt) < i.cfg.FlushCheckPeriod {
+				continue
+			}
+			if err := i.flush(ctx, false); err != nil {
+				failedAt = time.Now()
 				i.logger.Warn("flush", "err", err)
 			}
 		case reply := <-i.flushReqs:

@@ -43,11 +43,14 @@ func newMetrics(reg prometheus.Registerer, i *Ingester) (*metrics, error) {
 		}
 		return float64(n)
 	})
+	pending := prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "skald_ingester_pending_flush_bytes", Help: "Encoded bytes of cut chunks waiting for the flush."}, func() float64 {
+		return float64(i.pendingBytes.Load())
+	})
 	if reg == nil {
 		return m, nil
 	}
 	for _, c := range []prometheus.Collector{m.entriesIngested, m.bytesIngested, m.discarded, m.chunksFlushed, m.flushFailures,
-		m.walAppends, m.walFailures, m.replayDuration, m.replayRecords, m.checkpoints, streams, m.walLag} {
+		m.walAppends, m.walFailures, m.replayDuration, m.replayRecords, m.checkpoints, streams, pending, m.walLag} {
 		if err := reg.Register(c); err != nil {
 			return nil, err
 		}

@@ -30,6 +30,7 @@ type memChunk struct {
 	firstSeq    uint64    // WAL sequence of the first batch applied into it
 	cutSeq      uint64    // last batch applied when it was cut: it holds everything up to here
 	flushedAt   time.Time // zero until flushed
+	pending     bool      // len(data) is counted in Ingester.pendingBytes
 	flushFailed bool
 }
 

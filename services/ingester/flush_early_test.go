@@ -1,0 +1,66 @@
+package ingester
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/skaldlogs/skald/pkg/chunk"
+	"github.com/skaldlogs/skald/pkg/wal/natstest"
+)
+
+// TestEarlyFlush: once the encoded chunks awaiting the flush reach flush_pending_bytes they
+// are flushed (and dropped, retain period 0) without waiting for the flush check; with 0 they
+// wait for it.
+func TestEarlyFlush(t *testing.T) {
+	for _, tc := range []struct {
+		pending int
+		flushed bool
+	}{{1, true}, {0, false}} {
+		t.Run(fmt.Sprint(tc.pending), func(t *testing.T) {
+			st := &encStore{memStore: newMemStore(), opts: chunk.DefaultOptions()}
+			cfg := testConfig() // flush check every hour
+			cfg.ChunkTargetSize = 1 << 10
+			cfg.FlushPendingBytes = tc.pending
+			h := start(t, natstest.RunServer(t), st, cfg)
+			const lbls = `{app="a"}`
+			for k := range 20 {
+				if err := push(t, h.ing, "t", lbls, entry(int64(k+1), strings.Repeat(fmt.Sprint(k), 200))); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if !tc.flushed {
+				waitEncoder(h.ing)
+				time.Sleep(50 * time.Millisecond)
+				if n := len(st.lines("t")); n != 0 {
+					t.Fatalf("%d lines flushed before the flush check", n)
+				}
+				if p := h.ing.pendingBytes.Load(); p <= 0 {
+					t.Fatalf("pending bytes %d, want the encoded chunks counted", p)
+				}
+				return
+			}
+			deadline := time.Now().Add(10 * time.Second)
+			for len(st.lines("t")) < 15 || h.ing.pendingBytes.Load() != 0 {
+				if time.Now().After(deadline) {
+					t.Fatalf("%d lines flushed, %d bytes pending", len(st.lines("t")), h.ing.pendingBytes.Load())
+				}
+				time.Sleep(5 * time.Millisecond)
+			}
+			s := h.ing.tenant("t", false).lookup(lbls)
+			s.mu.RLock()
+			n := len(s.chunks)
+			s.mu.RUnlock()
+			if n != 0 {
+				t.Fatalf("%d flushed chunks still in memory", n)
+			}
+			if err := h.stop(); err != nil {
+				t.Fatal(err)
+			}
+			if n := len(st.lines("t")); n != 20 {
+				t.Fatalf("%d lines stored after the final flush, want 20", n)
+			}
+		})
+	}
+}

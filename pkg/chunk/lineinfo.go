@@ -49,6 +49,16 @@ type InfoIterator struct {
 	err     error
 	stats   IterStats
 	meta    metaCache
+	// noHashes: LineHash stays 0, and neither hashes nor lines are read (SkipHashes).
+	noHashes bool
+}
+
+// SkipHashes makes the iterator leave LineHash zero and read neither the hash column nor the
+// lines: for a count that no copy of an entry is ever compared against (a stream's entries
+// summed per step in the store). Call it before the first Next.
+func (it *InfoIterator) SkipHashes() *InfoIterator {
+	it.noHashes = true
+	return it
 }
 
 // InfoIterator returns the LineInfo of the entries with from <= ts < through, ascending.
@@ -88,7 +98,14 @@ func (it *InfoIterator) load(b int) error {
 	}
 	it.hashes = it.hashes[:0]
 	cols := []int{colTimes, colMeta}
-	if c.blockHasHashes(b) {
+	if it.noHashes {
+		if err := c.loadMeta(b, db); err != nil {
+			return err
+		}
+		for i := 0; i < m.entries; i++ {
+			it.hashes = append(it.hashes, 0)
+		}
+	} else if c.blockHasHashes(b) {
 		col, err := c.column(b, colHashes)
 		if err != nil {
 			return err

@@ -58,3 +58,42 @@ func TestBlockSummaries(t *testing.T) {
 		t.Fatalf("plain blocks' line bytes %d, want in (0, %d]", plainBytes, wantBytes[0])
 	}
 }
+
+func TestInfoIteratorSkipHashes(t *testing.T) {
+	b := NewBuilder(Options{BlockSize: 64})
+	for i := range 30 {
+		var sm labels.Labels
+		if i%2 == 0 {
+			sm = labels.FromStrings("detected_level", "info")
+		}
+		if err := b.Append(int64(i), "some line", sm); err != nil {
+			t.Fatal(err)
+		}
+	}
+	data, _, err := b.Finish()
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := Decode(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	full, skip := c.InfoIterator(0, 100), c.InfoIterator(0, 100).SkipHashes()
+	n := 0
+	for full.Next() {
+		if !skip.Next() {
+			t.Fatal("SkipHashes yields fewer entries")
+		}
+		a, b := full.At(), skip.At()
+		if b.LineHash != 0 || a.Timestamp != b.Timestamp || a.LineLen != b.LineLen || !labels.Equal(a.StructuredMetadata, b.StructuredMetadata) {
+			t.Fatalf("entry %d: %+v, want %+v without hash", n, b, a)
+		}
+		n++
+	}
+	if skip.Next() || n != 30 || full.Err() != nil || skip.Err() != nil {
+		t.Fatalf("n %d, errs %v %v", n, full.Err(), skip.Err())
+	}
+	if s := skip.Stats(); s.DecompressedBytes >= full.Stats().DecompressedBytes {
+		t.Fatalf("SkipHashes decompressed %d bytes, the full iterator %d", s.DecompressedBytes, full.Stats().DecompressedBytes)
+	}
+}

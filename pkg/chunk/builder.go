@@ -3,6 +3,7 @@ package chunk
 import (
 	"encoding/binary"
 	"fmt"
+	"sync"
 
 	"github.com/cespare/xxhash/v2"
 	"github.com/skaldlogs/skald/pkg/labels"
@@ -106,6 +107,7 @@ func (b *Builder) Append(ts int64, line string, sm labels.Labels) error {
 	}
 	if b.entries == 0 {
 		b.first = ts
+		b.takeBuffers()
 	}
 	b.ts = append(b.ts, ts)
 	b.lastT = ts
@@ -221,6 +223,38 @@ func (b *Builder) cut() error {
 	return nil
 }
 
+// openBuffers are an open block's buffers. A builder takes a set on its first entry and gives
+// it back in Finish: growing them afresh to a block's size for every chunk (each by doubling,
+// each step zeroed and copied) cost about a sixth of encoding on the bench data.
+type openBuffers struct {
+	ts       []int64
+	lines    []byte
+	lineLens []int
+	meta     []byte
+	hashes   []byte
+	col0     []byte
+	vals     []uint64
+}
+
+var openBufferPool = sync.Pool{New: func() any { return &openBuffers{} }}
+
+func (b *Builder) takeBuffers() {
+	o := openBufferPool.Get().(*openBuffers)
+	b.ts, b.lines, b.lineLens, b.meta, b.hashes, b.col0, b.vals = o.ts[:0], o.lines[:0], o.lineLens[:0], o.meta[:0], o.hashes[:0], o.col0[:0], o.vals[:0]
+	*o = openBuffers{}
+	openBuffers0.Put(o)
+}
+
+func (b *Builder) releaseBuffers() {
+	o := openBuffers0.Get().(*openBuffers)
+	*o = openBuffers{b.ts[:0], b.lines[:0], b.lineLens[:0], b.meta[:0], b.hashes[:0], b.col0[:0], b.vals[:0]}
+	b.ts, b.lines, b.lineLens, b.meta, b.hashes, b.col0, b.vals = nil, nil, nil, nil, nil, nil, nil
+	openBufferPool.Put(o)
+}
+
+// openBuffers0 recycles the empty holders themselves.
+var openBuffers0 = sync.Pool{New: func() any { return &openBuffers{} }}
+
 // timesColumn encodes column 0 of the open block: timestamp deltas, then line lengths. From
 // version 3 the deltas are divided by their greatest common divisor (written first), so stamps
 // of millisecond precision shrink by 10⁶, and both halves are fixed-width byte planes
@@ -296,6 +330,7 @@ func (b *Builder) Finish() ([]byte, Meta, error) {
 	out = append(out, magic...)
 	b.parts, b.blocks = nil, nil
 	b.err = fmt.Errorf("builder already finished")
+	b.releaseBuffers()
 	meta := Meta{Entries: b.entries, UncompressedSize: b.rawSize, CompressedSize: int64(len(out)), Checksum: crc(out)}
 	meta.MinT, meta.MaxT = b.first, b.lastT
 	if b.entries == 0 {

@@ -19,13 +19,15 @@ import (
 
 const (
 	gramLen = 4
-	// filterHashes is the number of probes per gram. With 3 bits per distinct gram, 2 probes
-	// give a per-gram false positive rate near 24%; a needle of n bytes tests n-3 grams, so a
-	// 10-byte needle that is absent passes a block with p ≈ 0.24^7 ≈ 5e-5 (if its grams were
-	// independent), which keeps the filter small.
+	// filterHashes is the number of probes per gram. With 2 bits per distinct gram, 2 probes
+	// give a per-gram false positive rate near 40%; a needle of n bytes tests n-3 grams, so a
+	// 14-byte needle that is absent passes a block with p ≈ 0.4^11 ≈ 4e-5 (if its grams were
+	// independent). On the bench data 2 bits let through as few blocks as 3 bits did for
+	// 10-16 byte needles (0.3%, docs/format/chunk.md) and save 4 bytes per entry; 1 bit let
+	// through 12-15%.
 	filterHashes = 2
 	// DefaultFilterBitsPerGram sizes block filters (see filterHashes).
-	DefaultFilterBitsPerGram = 3
+	DefaultFilterBitsPerGram = 2
 )
 
 // gramSet collects the distinct 24-bit keys of the 4-grams of one block: membership is a 2 MiB

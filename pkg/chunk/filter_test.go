@@ -63,12 +63,15 @@ func TestFilterSkipsAbsentNeedles(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if pst := pre.Iterator(iter.Forward).Stats(); pst.BlocksFilterSkip != it.Stats().BlocksFilterSkip || pre.Size() > meta.UncompressedSize/5 {
-			t.Fatalf("prepared: skipped %d blocks, iterator %d; holds %d bytes", pst.BlocksFilterSkip, it.Stats().BlocksFilterSkip, pre.Size())
+		// Needles of 5-7 bytes test only 2-4 grams: at 2 bits per gram they pass about a
+		// third of the blocks; longer ones nearly none.
+		long := len(n) >= 8
+		if pst := pre.Iterator(iter.Forward).Stats(); pst.BlocksFilterSkip != it.Stats().BlocksFilterSkip || long && pre.Size() > meta.UncompressedSize/5 {
+			t.Fatalf("%q prepared: skipped %d of %d blocks, iterator %d; holds %d bytes", n, pst.BlocksFilterSkip, it.Stats().Blocks, it.Stats().BlocksFilterSkip, pre.Size())
 		}
 		st := it.Stats()
 		// A handful of false positives are allowed; most blocks must be skipped.
-		if st.BlocksFilterSkip*10 < st.Blocks*9 {
+		if long && st.BlocksFilterSkip*10 < st.Blocks*9 || st.BlocksFilterSkip*10 < st.Blocks*6 {
 			t.Fatalf("needle %q skipped %d of %d blocks", n, st.BlocksFilterSkip, st.Blocks)
 		}
 	}

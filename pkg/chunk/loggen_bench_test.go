@@ -1,6 +1,8 @@
 package chunk
 
 import (
+	"os"
+	"strconv"
 	"sync"
 	"testing"
 
@@ -36,6 +38,9 @@ func loggenData(b testing.TB) ([][]iter.Entry, int64) {
 
 func buildLoggen(b *testing.B, opts Options) ([][]byte, int64) {
 	b.Helper()
+	if v, err := strconv.Atoi(os.Getenv("CHUNK_FILTER_BITS")); err == nil {
+		opts.FilterBitsPerGram = v // to compare filter sizes and false positives
+	}
 	streams, _ := loggenData(b)
 	out := make([][]byte, len(streams))
 	var size int64

@@ -24,6 +24,6 @@ func (o *Options) RegisterFlags(prefix string, fs *flag.FlagSet) {
 	*o = DefaultOptions()
 	fs.Var(&o.Codec, prefix+"encoding", "Compression of chunk blocks: none, snappy, lz4, zstd or gzip.")
 	fs.IntVar(&o.BlockSize, prefix+"block-size", DefaultBlockSize, "Target uncompressed bytes per chunk block; 0 means 256 KiB.")
-	fs.IntVar(&o.FilterBitsPerGram, prefix+"filter-bits", DefaultFilterBitsPerGram, "Token filter bits per distinct 4-gram of a block; more bits skip more blocks for short needles; 0 means 3.")
+	fs.IntVar(&o.FilterBitsPerGram, prefix+"filter-bits", DefaultFilterBitsPerGram, "Token filter bits per distinct 4-gram of a block; more bits skip more blocks for short needles; 0 means 2.")
 	fs.BoolVar(&o.LineHashes, prefix+"line-hashes", false, "Store each line's hash in chunks (8 bytes per entry) so that counts and byte sums read no line bytes.")
 }

@@ -31,7 +31,7 @@ func TestOptionsConfig(t *testing.T) {
 		t.Fatalf("yaml %+v", y)
 	}
 	out, err := yaml.Marshal(DefaultOptions())
-	if err != nil || string(out) != "encoding: zstd\nblock_size: 262144\nfilter_bits: 3\nline_hashes: false\n" {
+	if err != nil || string(out) != "encoding: zstd\nblock_size: 262144\nfilter_bits: 2\nline_hashes: false\n" {
 		t.Fatalf("yaml out %q %v", out, err)
 	}
 }

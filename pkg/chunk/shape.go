@@ -29,10 +29,11 @@ const (
 	linesPlain  = 0 // container kind: one frame of the lines back to back
 	linesShaped = 1 // container kind: shapes, raw lines and value columns
 
-	colText = 0 // value column: lengths then the values' bytes
-	colHex  = 1 // value column: lengths then each value (even-length lower-case hex) as bytes
-	colDict = 2 // value column: up to 256 distinct values, then one index byte per value
-	colNum  = 3 // value column: dotted canonical decimals (200, 10.1.2.3) as byte planes
+	colText  = 0 // value column: lengths then the values' bytes
+	colHex   = 1 // value column: lengths then each value (even-length lower-case hex) as bytes
+	colDict  = 2 // value column: up to 256 distinct values, then one index byte per value
+	colNum   = 3 // value column: dotted canonical decimals (200, 10.1.2.3) as byte planes
+	colSplit = 4 // value column: a dictionary of prefixes, then trailing decimals as byte planes
 
 	maxDict = 256
 	// numComps bounds the components of a colNum value; each is below 1e9, so 4 bytes hold it.
@@ -76,6 +77,7 @@ type shapeEncoder struct {
 	dict     map[string]int
 	dictVals [][]byte
 	idx      []byte
+	suffixes []uint64
 
 	frame   []byte
 	comp    [][]byte // compressed frames, buffers reused

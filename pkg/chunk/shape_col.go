@@ -8,7 +8,8 @@ import (
 // Value column encodings. A column is stored in the first of these that applies, chosen per
 // block: a column of few distinct values (levels, methods, status codes, messages) as a
 // dictionary and one byte per value, a canonical-number column (byte counts, IPv4 addresses)
-// as fixed-width byte planes, a hex column (trace IDs) as the bytes it spells, else as text. Each form
+// as fixed-width byte planes, a column of few distinct values up to a trailing decimal (URL
+// paths with an ID) as a dictionary and the decimals as byte planes, a hex column (trace IDs) as the bytes it spells, else as text. Each form
 // gives the compressor what it handles best: repeated short symbols instead of short strings
 // it cannot match.
 
@@ -21,6 +22,11 @@ func (e *shapeEncoder) appendCol(dst []byte, c *valueCol) []byte {
 	}
 	if c.num && c.n > 0 {
 		return e.appendNum(dst, c)
+	}
+	if c.n >= 4 && !c.hex {
+		if out, ok := e.appendSplit(dst, c); ok {
+			return out
+		}
 	}
 	if c.hex && len(c.data) > 0 {
 		dst = append(dst, colHex)
@@ -93,30 +99,25 @@ func maxU32(a, b uint32) uint32 {
 // appendDict writes kind, the distinct values (count, lengths, bytes) and one index byte per
 // value; false when the column has more than maxDict distinct values or too few repeats.
 func (e *shapeEncoder) appendDict(dst []byte, c *valueCol) ([]byte, bool) {
-	if e.dict == nil {
-		e.dict = map[string]int{}
+	if !e.buildDict(c, false) {
+		return dst, false
 	}
-	clear(e.dict)
-	e.dictVals = e.dictVals[:0]
-	e.idx = e.idx[:0]
-	data, lens := c.data, c.lens
-	for i := 0; i < c.n; i++ {
-		l, w := binary.Uvarint(lens)
-		lens = lens[w:]
-		v := data[:l]
-		data = data[l:]
-		id, ok := e.dict[string(v)]
-		if !ok {
-			if len(e.dictVals) == maxDict || 4*len(e.dictVals) > c.n {
-				return dst, false
-			}
-			id = len(e.dictVals)
-			e.dict[string(v)] = id
-			e.dictVals = append(e.dictVals, v)
-		}
-		e.idx = append(e.idx, byte(id))
+	dst = e.appendDictTable(append(dst, colDict))
+	return append(dst, e.idx...), true
+}
+
+// appendSplit is appendDict over the values without their trailing decimal (a path's ID),
+// followed by those decimals plus one (0: none) as byte planes.
+func (e *shapeEncoder) appendSplit(dst []byte, c *valueCol) ([]byte, bool) {
+	if !e.buildDict(c, true) {
+		return dst, false
 	}
-	dst = append(dst, colDict)
+	dst = e.appendDictTable(append(dst, colSplit))
+	dst = append(dst, e.idx...)
+	return appendPlanes(dst, e.suffixes), true
+}
+
+func (e *shapeEncoder) appendDictTable(dst []byte) []byte {
 	dst = binary.AppendUvarint(dst, uint64(len(e.dictVals)))
 	for _, v := range e.dictVals {
 		dst = binary.AppendUvarint(dst, uint64(len(v)))
@@ -124,7 +125,57 @@ func (e *shapeEncoder) appendDict(dst []byte, c *valueCol) ([]byte, bool) {
 	for _, v := range e.dictVals {
 		dst = append(dst, v...)
 	}
-	return append(dst, e.idx...), true
+	return dst
+}
+
+// buildDict indexes c's values (split: their prefixes before a trailing decimal, the decimals
+// going to e.suffixes) into e.dictVals and e.idx.
+func (e *shapeEncoder) buildDict(c *valueCol, split bool) bool {
+	if e.dict == nil {
+		e.dict = map[string]int{}
+	}
+	clear(e.dict)
+	e.dictVals, e.idx, e.suffixes = e.dictVals[:0], e.idx[:0], e.suffixes[:0]
+	data, lens := c.data, c.lens
+	for i := 0; i < c.n; i++ {
+		l, w := binary.Uvarint(lens)
+		lens = lens[w:]
+		v := data[:l]
+		data = data[l:]
+		if split {
+			p, x := splitDecimal(v)
+			v = v[:p]
+			e.suffixes = append(e.suffixes, x)
+		}
+		id, ok := e.dict[string(v)]
+		if !ok {
+			if len(e.dictVals) == maxDict || 4*len(e.dictVals) > c.n {
+				return false
+			}
+			id = len(e.dictVals)
+			e.dict[string(v)] = id
+			e.dictVals = append(e.dictVals, v)
+		}
+		e.idx = append(e.idx, byte(id))
+	}
+	return true
+}
+
+// splitDecimal returns the length of v without its trailing canonical decimal (at most 9
+// digits, no leading zero) and that decimal plus one; len(v) and 0 when there is none.
+func splitDecimal(v []byte) (int, uint64) {
+	i := len(v)
+	for i > 0 && len(v)-i < 9 && v[i-1] >= '0' && v[i-1] <= '9' {
+		i--
+	}
+	if i == len(v) || i > 0 && v[i-1] >= '0' && v[i-1] <= '9' || v[i] == '0' && len(v)-i > 1 {
+		return len(v), 0
+	}
+	var x uint64
+	for _, c := range v[i:] {
+		x = x*10 + uint64(c-'0')
+	}
+	return i, x + 1
 }
 
 // appendNumValue renders value i of a colNum column.

@@ -3,6 +3,7 @@ package chunk
 import (
 	"errors"
 	"fmt"
+	"strconv"
 	"sync"
 )
 
@@ -22,7 +23,8 @@ type colCursor struct {
 	n    int // values consumed
 	off  int // bytes of data consumed (colText, colHex)
 
-	dict [][]byte // colDict; data holds the indexes
+	dict [][]byte // colDict, colSplit; data holds the indexes
+	suf  []uint64 // colSplit: trailing decimal plus one per value, 0 for none
 
 	numK   int // colNum: components, their byte widths and plane offsets in data
 	rows   int
@@ -38,6 +40,7 @@ type shapeDecoder struct {
 	cols    []colCursor
 	lens    []int32
 	counts  []int
+	suf     []uint64
 	compLen []int
 	rawLen  []int
 }
@@ -147,6 +150,11 @@ func (d *shapeDecoder) decode(codec Codec, src []byte, size int, lens []int, ts 
 					c.off += l / 2
 				case colDict:
 					out = append(out, c.dict[c.data[c.n]]...)
+				case colSplit:
+					out = append(out, c.dict[c.data[c.n]]...)
+					if x := c.suf[c.n]; x > 0 {
+						out = strconv.AppendUint(out, x-1, 10)
+					}
 				case colNum:
 					out = appendNumValue(out, c, c.n)
 				}
@@ -223,6 +231,7 @@ func appendHex(dst, b []byte) []byte {
 func (d *shapeDecoder) parseCols(ncols int) error {
 	d.cols = d.cols[:0]
 	d.lens = d.lens[:0]
+	d.suf = d.suf[:0]
 	// Each shape's slots are its columns, in order.
 	want := d.counts[len(d.counts):]
 	for s, ops := range d.ops {
@@ -276,7 +285,7 @@ func (d *shapeDecoder) parseCol(f []byte, n int) (colCursor, error) {
 			return c, errors.New("bad lengths")
 		}
 		c.data = db.b
-	case colDict:
+	case colDict, colSplit:
 		nd := db.size(maxDict)
 		lens := make([]int, nd)
 		sum := 0
@@ -286,6 +295,17 @@ func (d *shapeDecoder) parseCol(f []byte, n int) (colCursor, error) {
 		}
 		vals := db.bytes(sum)
 		c.data = db.bytes(n)
+		if c.kind == colSplit && db.err == nil {
+			rest, err := readPlanes(db.b, n, func(_ int, x uint64) bool {
+				d.suf = append(d.suf, x)
+				return x <= 1e9
+			})
+			if err != nil {
+				return c, err
+			}
+			c.suf = d.suf[len(d.suf)-n:]
+			db.b = rest
+		}
 		if db.err != nil || len(db.b) != 0 || nd == 0 {
 			return c, errors.New("bad dictionary")
 		}

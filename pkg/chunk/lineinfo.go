@@ -49,16 +49,38 @@ type InfoIterator struct {
 	err     error
 	stats   IterStats
 	meta    metaCache
-	// noHashes: LineHash stays 0, and neither hashes nor lines are read (SkipHashes).
-	noHashes bool
+	// noHashes: LineHash stays 0, and neither hashes nor lines are read (SkipHashes) unless
+	// Hash asks for one: then the lines of block cur are decompressed (linesLoaded).
+	noHashes    bool
+	cur         int
+	linesLoaded bool
 }
 
 // SkipHashes makes the iterator leave LineHash zero and read neither the hash column nor the
-// lines: for a count that no copy of an entry is ever compared against (a stream's entries
-// summed per step in the store). Call it before the first Next.
+// lines: for a count that compares few entries with copies (a stream's entries summed per step
+// in the store; Hash gives the hash of an entry that needs one). Call it before the first Next.
 func (it *InfoIterator) SkipHashes() *InfoIterator {
 	it.noHashes = true
 	return it
+}
+
+// Hash returns the current entry's line hash. After SkipHashes it is computed on demand,
+// decompressing the block's lines on the first call in a block.
+func (it *InfoIterator) Hash() (uint64, error) {
+	if !it.noHashes {
+		return it.hashes[it.i], nil
+	}
+	if !it.linesLoaded {
+		if err := it.c.loadLines(it.cur, &it.db); err != nil {
+			return 0, err
+		}
+		it.linesLoaded = true
+		m := &it.c.blocks[it.cur]
+		it.stats.DecompressedBytes += int64(m.rawLen[colLines])
+		it.stats.CompressedBytes += int64(m.compLen[colLines])
+	}
+	db := &it.db
+	return xxhash.Sum64(db.lines[db.offs[it.i] : db.offs[it.i]+db.lens[it.i]]), nil
 }
 
 // InfoIterator returns the LineInfo of the entries with from <= ts < through, ascending.
@@ -93,6 +115,7 @@ func (it *InfoIterator) Next() bool {
 // load decodes block b's timestamps, lengths, hashes and metadata, and counts the work.
 func (it *InfoIterator) load(b int) error {
 	c, db, m := it.c, &it.db, &it.c.blocks[b]
+	it.cur, it.linesLoaded = b, false
 	if err := c.loadTimes(b, db); err != nil {
 		return err
 	}

@@ -85,6 +85,11 @@ func TestInfoIteratorSkipHashes(t *testing.T) {
 			t.Fatal("SkipHashes yields fewer entries")
 		}
 		a, b := full.At(), skip.At()
+		if n%3 == 0 { // on demand, some entries only
+			if h, err := skip.Hash(); err != nil || h != a.LineHash {
+				t.Fatalf("entry %d: Hash() = %x, %v; want %x", n, h, err, a.LineHash)
+			}
+		}
 		if b.LineHash != 0 || a.Timestamp != b.Timestamp || a.LineLen != b.LineLen || !labels.Equal(a.StructuredMetadata, b.StructuredMetadata) {
 			t.Fatalf("entry %d: %+v, want %+v without hash", n, b, a)
 		}
@@ -93,7 +98,13 @@ func TestInfoIteratorSkipHashes(t *testing.T) {
 	if skip.Next() || n != 30 || full.Err() != nil || skip.Err() != nil {
 		t.Fatalf("n %d, errs %v %v", n, full.Err(), skip.Err())
 	}
-	if s := skip.Stats(); s.DecompressedBytes >= full.Stats().DecompressedBytes {
-		t.Fatalf("SkipHashes decompressed %d bytes, the full iterator %d", s.DecompressedBytes, full.Stats().DecompressedBytes)
+	if s := c.InfoIterator(0, 100).SkipHashes(); drainInfo(s) && s.Stats().DecompressedBytes >= full.Stats().DecompressedBytes {
+		t.Fatalf("SkipHashes decompressed %d bytes, the full iterator %d", s.Stats().DecompressedBytes, full.Stats().DecompressedBytes)
 	}
+}
+
+func drainInfo(it *InfoIterator) bool {
+	for it.Next() {
+	}
+	return it.Err() == nil
 }

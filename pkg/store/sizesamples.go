@@ -16,19 +16,21 @@ import (
 // SizeOnly guarantees gives the labels of the real line), the value is 1 or the line length,
 // and the hash is the stored xxhash64 of the line.
 //
-// Without needHash, a chunk that overlaps no other and has no structured metadata is read from
-// its timestamps and lengths alone (the hash is then 0): for streams whose samples are all
-// summed per step, where no sample is ever compared with a copy.
+// Without needHash (a stream whose samples are all summed per step, so none is compared with
+// an ingester's copy) samples carry hash 0 and no line is read for a hash: a chunk that
+// overlaps no other is read from its timestamps, lengths and metadata alone, and the merge of
+// overlapping chunks hashes only the entries that share a timestamp with another chunk's
+// (chunk.InfoIterator.Hash); a chunk's v3 has no hash column to read instead.
 func (qs *queryState) seriesSizeSamples(sp *seriesPlan, se log.StreamSampleExtractor, kind log.LineExtraction, needHash bool) iter.SampleIterator {
 	if len(sp.refs) == 0 {
 		return nil
 	}
 	runs := overlapRuns(sp)
-	srcs := make([]runSource[chunk.LineInfo], 0, len(runs))
+	srcs := make([]runSource[infoAt], 0, len(runs))
 	for ri, run := range runs {
-		in := make([]runSource[chunk.LineInfo], 0, len(run))
+		in := make([]runSource[infoAt], 0, len(run))
 		for _, ref := range run {
-			l := &lazyInfoIterator{pf: qs.pf, job: qs.jobs[ref.Key], sizesOnly: !needHash && len(run) == 1}
+			l := &lazyInfoIterator{pf: qs.pf, job: qs.jobs[ref.Key], noHash: !needHash, alone: len(run) == 1}
 			qs.chunkIts = append(qs.chunkIts, l)
 			in = append(in, l)
 			if ri == 0 {
@@ -40,8 +42,8 @@ func (qs *queryState) seriesSizeSamples(sp *seriesPlan, se log.StreamSampleExtra
 			continue
 		}
 		m := newRunMerge(in, false,
-			func(li chunk.LineInfo) int64 { return li.Timestamp },
-			func(li chunk.LineInfo) uint64 { return li.LineHash })
+			func(li infoAt) int64 { return li.Timestamp },
+			func(li infoAt) uint64 { return li.src.hash() })
 		qs.dupCounters = append(qs.dupCounters, m)
 		srcs = append(srcs, m)
 	}
@@ -50,7 +52,7 @@ func (qs *queryState) seriesSizeSamples(sp *seriesPlan, se log.StreamSampleExtra
 
 // sizeSampleIterator turns line infos into samples, run after run.
 type sizeSampleIterator struct {
-	srcs  []runSource[chunk.LineInfo]
+	srcs  []runSource[infoAt]
 	i     int
 	se    log.StreamSampleExtractor
 	bytes bool
@@ -113,13 +115,14 @@ type lazyInfoIterator struct {
 	pf      *prefetcher
 	job     *fetchJob
 	started bool
-	// sizesOnly: read timestamps and lengths only when the chunk has no metadata (no hashes).
-	sizesOnly bool
-	it        *chunk.InfoIterator
-	sz        *chunk.SizeIterator
-	cur       chunk.LineInfo
-	stats     chunk.IterStats // final stats once it is released
-	err       error
+	// noHash: hashes only on demand (hash); alone: the chunk overlaps no other, so without
+	// metadata its timestamps and lengths are all that is read.
+	noHash, alone bool
+	it            *chunk.InfoIterator
+	sz            *chunk.SizeIterator
+	cur           infoAt
+	stats         chunk.IterStats // final stats once it is released
+	err           error
 }
 
 func (l *lazyInfoIterator) Next() bool {
@@ -133,11 +136,18 @@ func (l *lazyInfoIterator) Next() bool {
 		case c == nil:
 			return false
 		}
-		if l.sizesOnly && !hasMetadata(c) {
+		switch {
+		case l.noHash && l.alone && !hasMetadata(c):
 			l.sz = c.SizeIterator(l.pf.start, l.pf.end)
-		} else {
+		case l.noHash:
+			l.it = c.InfoIterator(l.pf.start, l.pf.end).SkipHashes()
+		default:
 			l.it = c.InfoIterator(l.pf.start, l.pf.end)
 		}
+		l.cur.src = l
+	}
+	if l.err != nil {
+		return false
 	}
 	switch {
 	case l.sz != nil:
@@ -148,7 +158,7 @@ func (l *lazyInfoIterator) Next() bool {
 		l.err, l.stats, l.sz = l.sz.Err(), l.sz.Stats(), nil
 	case l.it != nil:
 		if l.it.Next() {
-			l.cur = l.it.At()
+			l.cur.LineInfo = l.it.At()
 			return true
 		}
 		l.err, l.stats, l.it = l.it.Err(), l.it.Stats(), nil
@@ -165,8 +175,28 @@ func hasMetadata(c *chunk.Chunk) bool {
 	return false
 }
 
-func (l *lazyInfoIterator) At() chunk.LineInfo { return l.cur }
-func (l *lazyInfoIterator) Err() error         { return l.err }
+func (l *lazyInfoIterator) At() infoAt { return l.cur }
+
+// hash returns the line hash of the entry the iterator is on (an error ends the iteration).
+func (l *lazyInfoIterator) hash() uint64 {
+	if l.it == nil {
+		return l.cur.LineHash
+	}
+	h, err := l.it.Hash()
+	if err != nil && l.err == nil {
+		l.err = err
+	}
+	return h
+}
+
+// infoAt is a line info with the iterator it came from, so that a merge can ask for the hash
+// of the entry the iterator is on.
+type infoAt struct {
+	chunk.LineInfo
+	src *lazyInfoIterator
+}
+
+func (l *lazyInfoIterator) Err() error { return l.err }
 
 // currentStats is not synchronised with Next: call it from the iterating goroutine.
 func (l *lazyInfoIterator) currentStats() chunk.IterStats {

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/cespare/xxhash/v2"
+	"github.com/skaldlogs/skald/pkg/chunk"
 	"github.com/skaldlogs/skald/pkg/iter"
 	"github.com/skaldlogs/skald/pkg/labels"
 	"github.com/skaldlogs/skald/pkg/logql"
@@ -54,11 +55,11 @@ func newSizeFixture(t *testing.T) *fixture {
 			}
 			es = append(es, e)
 		}
-		if err := w1.WriteChunks(ctx, "t1", cut(t, ls, es, 500)); err != nil {
+		if err := w1.WriteChunks(ctx, "t1", cutHashed(t, ls, es, 500)); err != nil {
 			t.Fatal(err)
 		}
 		if si != 1 {
-			if err := w2.WriteChunks(ctx, "t1", cut(t, ls, es, 700)); err != nil {
+			if err := w2.WriteChunks(ctx, "t1", cutHashed(t, ls, es, 700)); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -179,6 +180,62 @@ func TestSizeFastPathExactReplicaDedup(t *testing.T) {
 			if seen[k] != n {
 				t.Fatalf("noFast=%v: sample %+v seen %d times, want %d", noFast, k, seen[k], n)
 			}
+		}
+	}
+}
+
+// cutHashed cuts chunks that store line hashes (chunk.Options.LineHashes), as a replicated
+// cluster writes them, so that counts over replicas read no lines.
+func cutHashed(t *testing.T, ls labels.Labels, es []iter.Entry, per int) []FlushedChunk {
+	t.Helper()
+	var out []FlushedChunk
+	for i := 0; i < len(es); i += per {
+		fc, err := BuildChunk(ls, es[i:min(i+per, len(es))], chunk.Options{BlockSize: 8 << 10, LineHashes: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, fc)
+	}
+	return out
+}
+
+// TestSummedCountsReadNoLines: counts summed per step over chunks without line hashes (the
+// default) read timestamps, lengths and metadata, and lines only where chunks overlap.
+func TestSummedCountsReadNoLines(t *testing.T) {
+	f := newFixture(t) // app=api has a second writer's overlapping replica; web and db do not
+	r := newTestReader(t, f.bkt, Config{})
+	for _, c := range []struct {
+		q         string
+		readLines bool
+	}{
+		{`count_over_time({app="web"}[1m])`, false},
+		{`bytes_over_time({app=~"web|db"}[1m])`, false},
+		{`count_over_time({app="api"}[1m])`, true},
+	} {
+		expr, err := syntax.ParseSampleExpr(c.q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := logql.SelectSampleParams{Expr: expr, Start: base, End: base + 7200*sec, Buckets: logql.BucketGrid{Width: 60 * sec, Anchor: base}}
+		it, err := r.SelectSamples(tctx("t1"), p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var total float64
+		for it.Next() {
+			total += it.At().Value
+		}
+		st := it.(iter.StatsReporter).Stats()
+		if err := it.Close(); err != nil || it.Err() != nil {
+			t.Fatal(err, it.Err())
+		}
+		if total == 0 {
+			t.Fatalf("%s: nothing counted", c.q)
+		}
+		// Timestamps and lengths are a few bytes per entry; lines are ~60.
+		read := st.DecompressedBytes / max(st.DecompressedLines, 1)
+		if (read > 20) != c.readLines {
+			t.Errorf("%s: %d bytes decompressed per entry (%d entries), read lines: want %v", c.q, read, st.DecompressedLines, c.readLines)
 		}
 	}
 }

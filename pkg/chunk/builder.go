@@ -181,12 +181,13 @@ func (b *Builder) cut() error {
 	off := 0
 	for i, l := range b.lineLens {
 		line := b.lines[off : off+l]
-		grams.addLine(bstr(line))
+		if shapes != nil {
+			shapes.add(line, b.ts[i], grams)
+		} else {
+			grams.addLine(bstr(line))
+		}
 		if hashes {
 			b.hashes = binary.LittleEndian.AppendUint64(b.hashes, xxhash.Sum64(line))
-		}
-		if shapes != nil {
-			shapes.add(line, b.ts[i])
 		}
 		off += l
 	}

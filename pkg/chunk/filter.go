@@ -63,6 +63,29 @@ func (g *gramSet) addLine(line string) {
 	}
 }
 
+// addWindows adds the grams of line that start at lo..hi (clipped to the line).
+func (g *gramSet) addWindows(line []byte, lo, hi int) {
+	lo = max(lo, 0)
+	hi = min(hi, len(line)-gramLen)
+	if lo > hi {
+		return
+	}
+	if g.seen == nil {
+		g.seen = make([]uint64, (1<<24)/64)
+	}
+	seen := g.seen
+	x := uint32(line[lo])<<16 | uint32(line[lo+1])<<8 | uint32(line[lo+2])
+	for i := lo + 3; i <= hi+3; i++ {
+		x = x<<8 | uint32(line[i])
+		v := gramKey(x)
+		w, m := v>>6, uint64(1)<<(v&63)
+		if seen[w]&m == 0 {
+			seen[w] |= m
+			g.list = append(g.list, v)
+		}
+	}
+}
+
 func (g *gramSet) reset() {
 	for _, v := range g.list {
 		g.seen[v>>6] = 0

@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 
@@ -157,6 +158,7 @@ func FuzzShapeRoundTrip(f *testing.F) {
 		for len(lines) < 16 {
 			lines = append(lines, lines...)
 		}
+		checkShapeGrams(t, lines, ts)
 		b := NewBuilder(Options{BlockSize: 1 << 20})
 		for i, l := range lines {
 			if err := b.Append(ts+int64(i), l, nil); err != nil {
@@ -203,7 +205,7 @@ func FuzzDecodeLines(f *testing.F) {
 		e.reset()
 		var all []byte
 		for i, l := range lines {
-			e.add([]byte(l), ts[i])
+			e.add([]byte(l), ts[i], &gramSet{})
 			all = append(all, l...)
 		}
 		src, err := e.encode(c, all)
@@ -222,4 +224,29 @@ func FuzzDecodeLines(f *testing.F) {
 			t.Fatalf("%d bytes, want %d", len(out), size)
 		}
 	})
+}
+
+// checkShapeGrams checks that the grams the shape split adds (literal runs once per shape,
+// the rest per line) are exactly the grams of the lines.
+func checkShapeGrams(t *testing.T, lines []string, ts int64) {
+	t.Helper()
+	var all, shaped gramSet
+	e := &shapeEncoder{ids: map[string]int{}}
+	e.reset()
+	for i, l := range lines {
+		all.addLine(l)
+		e.add([]byte(l), ts+int64(i), &shaped)
+	}
+	a, s := slices.Sorted(slices.Values(all.list)), slices.Sorted(slices.Values(shaped.list))
+	if !slices.Equal(a, s) {
+		t.Fatalf("shape split found %d distinct grams, the lines hold %d", len(s), len(a))
+	}
+}
+
+func TestShapeGrams(t *testing.T) {
+	var lines []string
+	for _, e := range flogEntries(5, 2000, false) {
+		lines = append(lines, e.Line)
+	}
+	checkShapeGrams(t, append(lines, shapeSeedLines...), 1_764_000_000_016_000_000)
 }

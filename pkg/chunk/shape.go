@@ -71,8 +71,9 @@ type shapeEncoder struct {
 
 	tmpl     []byte
 	spans    []int32 // value start, end pairs of the current line
-	check    []byte
+	slots    []int32 // value and timestamp start, end pairs of the current line
 	tsBuf    []byte
+	tf       timeFormatter
 	nums     []uint32
 	dict     map[string]int
 	dictVals [][]byte
@@ -98,16 +99,18 @@ func (e *shapeEncoder) reset() {
 	e.ids8, e.raw, e.shaped = e.ids8[:0], e.raw[:0], 0
 }
 
-// add splits one line stamped ts.
-func (e *shapeEncoder) add(line []byte, ts int64) {
+// add splits one line stamped ts and adds its 4-grams to grams. A shaped line's grams that
+// lie wholly inside a literal run of its template are the same for every line of the shape,
+// so they are added once, with the shape; per line only the grams touching a slot are.
+func (e *shapeEncoder) add(line []byte, ts int64, grams *gramSet) {
 	if !e.tokenize(line, ts) {
-		e.addRaw(line)
+		e.addRaw(line, grams)
 		return
 	}
 	id, ok := e.ids[string(e.tmpl)]
 	if !ok {
 		if len(e.shapes) >= maxShapes {
-			e.addRaw(line)
+			e.addRaw(line, grams)
 			return
 		}
 		id = len(e.shapes)
@@ -118,6 +121,20 @@ func (e *shapeEncoder) add(line []byte, ts int64) {
 			slots[i] = e.newCol()
 		}
 		e.slotCol = append(e.slotCol, slots)
+		lit := 0
+		for i := 0; i < len(e.slots); i += 2 {
+			grams.addWindows(line, lit, int(e.slots[i])-gramLen)
+			lit = int(e.slots[i+1])
+		}
+		grams.addWindows(line, lit, len(line)-gramLen)
+	}
+	next := 0
+	for i := 0; i < len(e.slots); i += 2 {
+		// The windows that start in [start-3, end-1] touch the slot (or, for an empty value,
+		// span the literal bytes on both sides of it).
+		lo, hi := max(int(e.slots[i])-(gramLen-1), next), min(int(e.slots[i+1])-1, len(line)-gramLen)
+		grams.addWindows(line, lo, hi)
+		next = max(next, hi+1)
 	}
 	for i, col := range e.slotCol[id] {
 		v := line[e.spans[2*i]:e.spans[2*i+1]]
@@ -150,24 +167,32 @@ func (e *shapeEncoder) newCol() int {
 	return e.ncols - 1
 }
 
-func (e *shapeEncoder) addRaw(line []byte) {
+func (e *shapeEncoder) addRaw(line []byte, grams *gramSet) {
 	e.ids8 = append(e.ids8, 0)
 	e.raw = append(e.raw, line...)
+	grams.addWindows(line, 0, len(line)-gramLen)
 }
 
-// tokenize cuts line into e.tmpl and e.spans and checks that they rebuild it; false means the
-// line is stored raw.
-func (e *shapeEncoder) tokenize(line []byte, ts int64) bool {
-	if bytes.IndexByte(line, slotValue) >= 0 || bytes.IndexByte(line, slotTime) >= 0 {
-		return false
+// tokenClass marks the bytes the tokenizer stops at: the rest are copied to the template in
+// runs.
+var tokenClass = func() (t [256]bool) {
+	for _, c := range []byte{'"', '=', slotValue, slotTime, '0', '1', '2', '3', '4', '5', '6', '7', '8', '9'} {
+		t[c] = true
 	}
-	e.tmpl, e.spans = e.tmpl[:0], e.spans[:0]
+	return t
+}()
+
+// tokenize cuts line into e.tmpl, e.spans (values) and e.slots (values and timestamps) and
+// checks that they rebuild it; false means the line is stored raw.
+func (e *shapeEncoder) tokenize(line []byte, ts int64) bool {
+	e.tmpl, e.spans, e.slots = e.tmpl[:0], e.spans[:0], e.slots[:0]
 	tsText := []byte(nil)
 	value := func(start, end int) {
+		e.slots = append(e.slots, int32(start), int32(end))
 		v := line[start:end]
 		if len(v) >= 20 && len(v) <= 35 && v[0] >= '0' && v[0] <= '9' {
 			if tsText == nil {
-				e.tsBuf = appendTime(e.tsBuf[:0], ts)
+				e.tsBuf = e.tf.appendTime(e.tsBuf[:0], ts)
 				tsText = e.tsBuf
 			}
 			if bytes.Equal(v, tsText) {
@@ -182,15 +207,21 @@ func (e *shapeEncoder) tokenize(line []byte, ts int64) bool {
 	for i := 0; i < n; {
 		c := line[i]
 		switch {
-		case c == '"':
+		case !tokenClass[c]:
 			j := i + 1
-			for j < n && line[j] != '"' {
-				if line[j] == '\\' {
-					j++
-				}
+			for j < n && !tokenClass[line[j]] {
 				j++
 			}
-			if j >= n { // unterminated: the rest is literal
+			e.tmpl = append(e.tmpl, line[i:j]...)
+			i = j
+		case c == slotValue || c == slotTime:
+			return false
+		case c == '"':
+			j := closingQuote(line, i+1)
+			if j < 0 { // unterminated: the rest is literal
+				if bytes.IndexByte(line[i:], slotValue) >= 0 || bytes.IndexByte(line[i:], slotTime) >= 0 {
+					return false
+				}
 				e.tmpl = append(e.tmpl, line[i:]...)
 				i = n
 				continue
@@ -200,6 +231,9 @@ func (e *shapeEncoder) tokenize(line []byte, ts int64) bool {
 				k++
 			}
 			if k < n && line[k] == ':' { // an object key
+				if bytes.IndexByte(line[i:j], slotValue) >= 0 || bytes.IndexByte(line[i:j], slotTime) >= 0 {
+					return false
+				}
 				e.tmpl = append(e.tmpl, line[i:j+1]...)
 			} else {
 				e.tmpl = append(e.tmpl, '"')
@@ -230,21 +264,66 @@ func (e *shapeEncoder) tokenize(line []byte, ts int64) bool {
 	if len(e.spans)/2 > maxShapeSlots {
 		return false
 	}
-	// Rebuild and compare: the tokenizer is lossless by construction, this proves it per line.
-	e.check = e.check[:0]
-	vi := 0
-	for _, c := range e.tmpl {
-		switch c {
+	return e.rebuilds(line, tsText)
+}
+
+// closingQuote returns the index of the quote that ends the string starting at i (after its
+// opening quote), skipping backslash escapes; -1 when there is none.
+func closingQuote(line []byte, i int) int {
+	for {
+		q := bytes.IndexByte(line[i:], '"')
+		if q < 0 {
+			return -1
+		}
+		if bytes.IndexByte(line[i:i+q], '\\') < 0 {
+			return i + q
+		}
+		// An escape before the quote: walk byte by byte from here.
+		for j := i; j < len(line); j++ {
+			switch line[j] {
+			case '\\':
+				j++
+			case '"':
+				return j
+			}
+		}
+		return -1
+	}
+}
+
+// rebuilds checks that the template and spans give back line byte for byte: the split is
+// lossless by construction, this proves it per line without copying it.
+func (e *shapeEncoder) rebuilds(line, tsText []byte) bool {
+	pos, vi := 0, 0
+	t := e.tmpl
+	for k := 0; k < len(t); {
+		switch t[k] {
 		case slotValue:
-			e.check = append(e.check, line[e.spans[vi]:e.spans[vi+1]]...)
+			if int(e.spans[vi]) != pos {
+				return false
+			}
+			pos = int(e.spans[vi+1])
 			vi += 2
+			k++
 		case slotTime:
-			e.check = append(e.check, tsText...)
+			if !bytes.HasPrefix(line[pos:], tsText) {
+				return false
+			}
+			pos += len(tsText)
+			k++
 		default:
-			e.check = append(e.check, c)
+			r := k + 1
+			for r < len(t) && t[r] != slotValue && t[r] != slotTime {
+				r++
+			}
+			if len(line)-pos < r-k || !bytes.Equal(t[k:r], line[pos:pos+r-k]) {
+				return false
+			}
+			pos += r - k
+			k = r
 		}
 	}
-	return bytes.Equal(e.check, line)
+	return pos == len(line) && vi == len(e.spans)
 }
 
 func isKeyByte(c byte) bool {
@@ -301,9 +380,43 @@ var hexVal = func() (t [256]int8) {
 	return t
 }()
 
-// appendTime appends ts as time.RFC3339Nano in UTC.
-func appendTime(b []byte, ts int64) []byte {
-	return time.Unix(0, ts).UTC().AppendFormat(b, time.RFC3339Nano)
+// appendTime appends ts as time.RFC3339Nano in UTC (the fraction without trailing zeros).
+// A stream's neighbouring entries mostly share their second, so tf keeps the last second's
+// "2006-01-02T15:04:05" and only the fraction is formatted per call.
+func (tf *timeFormatter) appendTime(b []byte, ts int64) []byte {
+	sec, nsec := ts/1e9, ts%1e9
+	if nsec < 0 {
+		sec, nsec = sec-1, nsec+1e9
+	}
+	if !tf.ok || sec != tf.sec {
+		tf.prefix = time.Unix(sec, 0).UTC().AppendFormat(tf.prefix[:0], "2006-01-02T15:04:05")
+		tf.sec, tf.ok = sec, true
+		if len(tf.prefix) != 19 { // years outside 0-9999: let time handle it all
+			tf.ok = false
+			return time.Unix(0, ts).UTC().AppendFormat(b, time.RFC3339Nano)
+		}
+	}
+	b = append(b, tf.prefix...)
+	if nsec != 0 {
+		var frac [10]byte
+		frac[0] = '.'
+		for i := 9; i >= 1; i-- {
+			frac[i] = byte('0' + nsec%10)
+			nsec /= 10
+		}
+		n := 10
+		for frac[n-1] == '0' {
+			n--
+		}
+		b = append(b, frac[:n]...)
+	}
+	return append(b, 'Z')
+}
+
+type timeFormatter struct {
+	sec    int64
+	ok     bool
+	prefix []byte
 }
 
 // encode returns the lines column of a version 3 block: the container, compressed with codec.

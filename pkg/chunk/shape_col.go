@@ -189,7 +189,23 @@ func appendNumValue(dst []byte, c *colCursor, i int) []byte {
 		for p := 0; p < c.width[j]; p++ {
 			x |= uint64(c.data[off+p*c.rows]) << (8 * p)
 		}
-		dst = strconv.AppendUint(dst, x, 10)
+		dst = appendDecimal(dst, x)
 	}
 	return dst
 }
+
+// appendDecimal is strconv.AppendUint in base 10, from a table for the small numbers that
+// most number columns hold (IPv4 octets, status codes).
+func appendDecimal(dst []byte, x uint64) []byte {
+	if x < uint64(len(smallDecimals)) {
+		return append(dst, smallDecimals[x]...)
+	}
+	return strconv.AppendUint(dst, x, 10)
+}
+
+var smallDecimals = func() (t [1000]string) {
+	for i := range t {
+		t[i] = strconv.Itoa(i)
+	}
+	return t
+}()

@@ -3,7 +3,6 @@ package chunk
 import (
 	"errors"
 	"fmt"
-	"strconv"
 	"sync"
 )
 
@@ -41,6 +40,7 @@ type shapeDecoder struct {
 	lens    []int32
 	counts  []int
 	suf     []uint64
+	tf      timeFormatter
 	compLen []int
 	rawLen  []int
 }
@@ -153,14 +153,14 @@ func (d *shapeDecoder) decode(codec Codec, src []byte, size int, lens []int, ts 
 				case colSplit:
 					out = append(out, c.dict[c.data[c.n]]...)
 					if x := c.suf[c.n]; x > 0 {
-						out = strconv.AppendUint(out, x-1, 10)
+						out = appendDecimal(out, x-1)
 					}
 				case colNum:
 					out = appendNumValue(out, c, c.n)
 				}
 				c.n++
 			case slotTime:
-				out = appendTime(out, ts[i])
+				out = d.tf.appendTime(out, ts[i])
 			}
 		}
 		if len(out)-start != lens[i] || len(out) > size {

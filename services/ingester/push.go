@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"google.golang.org/grpc/codes"
@@ -25,7 +26,6 @@ const maxListedErrors = 10
 type accepted struct {
 	t       *tenantState
 	s       *stream
-	wire    *logproto.StreamAdapter // canonical labels, accepted entries only
 	entries []iter.Entry
 }
 
@@ -134,7 +134,7 @@ func (i *Ingester) validate(userID string, t *tenantState, s *stream, in []*logp
 	maxT, last, hasLast := s.maxT, s.last, s.hasLast
 	s.mu.RUnlock()
 	window := i.cfg.OutOfOrderWindow().Nanoseconds()
-	acc := accepted{t: t, s: s, wire: &logproto.StreamAdapter{Labels: s.lstr, Hash: s.fp}}
+	acc := accepted{t: t, s: s, entries: make([]iter.Entry, 0, len(in))}
 	var failed []string
 	nFailed := 0
 	held := s.held(in, maxT, hasLast)
@@ -166,7 +166,6 @@ func (i *Ingester) validate(userID string, t *tenantState, s *stream, in []*logp
 		}
 		e.Parsed = nil
 		acc.entries = append(acc.entries, e)
-		acc.wire.Entries = append(acc.wire.Entries, &logproto.EntryAdapter{Timestamp: ea.Timestamp, Line: ea.Line, StructuredMetadata: ea.StructuredMetadata})
 		if !hasLast || e.Timestamp > maxT {
 			maxT = e.Timestamp
 		}
@@ -179,30 +178,35 @@ func (i *Ingester) validate(userID string, t *tenantState, s *stream, in []*logp
 	return acc, strings.Join(failed, "\n")
 }
 
+// recordBufs recycles WAL record buffers: a push's record is as large as the push.
+var recordBufs sync.Pool
+
 // appendAndApply writes the accepted entries as one WAL record, or as several when they do not
 // fit in one, and applies each record once acknowledged (on the WAL's ack goroutine, in
 // sequence order).
 func (i *Ingester) appendAndApply(ctx context.Context, w *wal.WAL, userID string, accs []accepted) error {
+	bp, _ := recordBufs.Get().(*[]byte)
+	if bp == nil {
+		bp = new([]byte)
+	}
 	for _, part := range splitRecords(accs, w.MaxRecordBytes()) {
-		data, err := wal.EncodeRecord(nil, wal.Record{Tenant: userID, Streams: wireOf(part)})
-		if err != nil {
-			return err
+		data := wal.AppendRecordHeader((*bp)[:0], wal.KindEntries, userID)
+		for _, a := range part {
+			var err error
+			if data, err = wal.AppendStream(data, a.s.lstr, a.s.fp, a.entries); err != nil {
+				return err
+			}
 		}
+		*bp = data
 		part := part
-		_, err = w.AppendApply(ctx, data, func(seq uint64) { i.applyAccepted(seq, part) })
+		_, err := w.AppendApply(ctx, data, func(seq uint64) { i.applyAccepted(seq, part) })
 		if err != nil {
+			// The WAL may still read data after a failed (timed out) append: drop it.
 			return err
 		}
 	}
+	recordBufs.Put(bp)
 	return nil
-}
-
-func wireOf(accs []accepted) []*logproto.StreamAdapter {
-	out := make([]*logproto.StreamAdapter, len(accs))
-	for k, a := range accs {
-		out[k] = a.wire
-	}
-	return out
 }
 
 // applyAccepted applies one acknowledged record. It runs with applyMu held (batch hooks).
@@ -234,15 +238,22 @@ func (i *Ingester) applyAccepted(seq uint64, accs []accepted) {
 // estimate with headroom); a stream too large on its own is split by entries.
 func splitRecords(accs []accepted, limit int) [][]accepted {
 	budget := limit * 3 / 4
-	size := func(a accepted) int {
-		n := len(a.wire.Labels) + 16
-		for _, e := range a.wire.Entries {
-			n += len(e.Line) + 32
-			for _, l := range e.StructuredMetadata {
-				n += len(l.Name) + len(l.Value) + 8
-			}
+	esize := func(e *iter.Entry) int {
+		n := len(e.Line) + 32
+		for _, l := range e.StructuredMetadata {
+			n += len(l.Name) + len(l.Value) + 8
 		}
 		return n
+	}
+	size := func(a accepted) int {
+		n := len(a.s.lstr) + 16
+		for k := range a.entries {
+			n += esize(&a.entries[k])
+		}
+		return n
+	}
+	if len(accs) == 1 && size(accs[0]) <= budget {
+		return [][]accepted{accs} // the common case: no slices to allocate
 	}
 	var (
 		out [][]accepted
@@ -266,15 +277,15 @@ func splitRecords(accs []accepted, limit int) [][]accepted {
 		}
 		// One stream over budget: cut its entries into pieces.
 		start, pn := 0, 0
-		for k, e := range a.wire.Entries {
-			esz := len(e.Line) + 32
+		for k := range a.entries {
+			esz := esize(&a.entries[k])
 			if pn+esz > budget && k > start {
 				out = append(out, []accepted{slice(a, start, k)})
 				start, pn = k, 0
 			}
 			pn += esz
 		}
-		cur, n = []accepted{slice(a, start, len(a.wire.Entries))}, pn
+		cur, n = []accepted{slice(a, start, len(a.entries))}, pn
 	}
 	if len(cur) > 0 {
 		out = append(out, cur)
@@ -283,10 +294,5 @@ func splitRecords(accs []accepted, limit int) [][]accepted {
 }
 
 func slice(a accepted, from, to int) accepted {
-	return accepted{
-		t:       a.t,
-		s:       a.s,
-		wire:    &logproto.StreamAdapter{Labels: a.wire.Labels, Hash: a.wire.Hash, Entries: a.wire.Entries[from:to]},
-		entries: a.entries[from:to],
-	}
+	return accepted{t: a.t, s: a.s, entries: a.entries[from:to]}
 }

@@ -60,12 +60,40 @@ type sizeSampleIterator struct {
 	cur   iter.Sample
 	lbls  string
 	err   error
-	// What Process gave the last entry's structured metadata, reused while it repeats.
-	lastOK   bool
-	lastMeta labels.Labels
-	lastKeep bool
-	lastV    float64
-	lastLbls string
+	// What Process gave recent metadata sets, reused: SizeOnly means no stage, so the labels
+	// and the keep flag depend on the stream and the metadata only, and a stream has few sets
+	// (detected_level's values, say).
+	seen []processedMeta
+}
+
+type processedMeta struct {
+	meta labels.Labels
+	keep bool
+	v    float64
+	lbls string
+}
+
+// maxSeenMeta bounds the metadata sets a stream's iterator remembers (most recent first).
+const maxSeenMeta = 8
+
+func (s *sizeSampleIterator) processed(li infoAt) processedMeta {
+	for i := range s.seen {
+		if labels.Equal(s.seen[i].meta, li.StructuredMetadata) {
+			return s.seen[i]
+		}
+	}
+	v, lr, ok := s.se.Process(li.Timestamp, nil, li.StructuredMetadata)
+	r := processedMeta{meta: li.StructuredMetadata, keep: ok, v: v}
+	if ok {
+		r.lbls = lr.String()
+	}
+	if len(s.seen) < maxSeenMeta {
+		s.seen = append(s.seen, r)
+	} else {
+		copy(s.seen[1:], s.seen[:maxSeenMeta-1])
+		s.seen[0] = r
+	}
+	return r
 }
 
 func (s *sizeSampleIterator) Next() bool {
@@ -77,23 +105,12 @@ func (s *sizeSampleIterator) Next() bool {
 			continue
 		}
 		li := src.At()
-		var v float64
-		if s.lastOK && labels.Equal(li.StructuredMetadata, s.lastMeta) {
-			// SizeOnly: no stage, so the labels and the keep flag depend on the stream and the
-			// metadata only (mostly one set, such as detected_level, per run of entries).
-			v, s.lbls = s.lastV, s.lastLbls
-			if !s.lastKeep {
-				continue
-			}
-		} else {
-			v0, lr, ok := s.se.Process(li.Timestamp, nil, li.StructuredMetadata)
-			s.lastOK, s.lastMeta, s.lastKeep, s.lastV = true, li.StructuredMetadata, ok, v0
-			if !ok {
-				continue
-			}
-			v, s.lbls = v0, lr.String()
-			s.lastLbls = s.lbls
+		r := s.processed(li)
+		if !r.keep {
+			continue
 		}
+		v := r.v
+		s.lbls = r.lbls
 		if s.bytes {
 			v = float64(li.LineLen)
 		}

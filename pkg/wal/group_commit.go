@@ -2,6 +2,7 @@ package wal
 
 import (
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -22,7 +23,7 @@ func (w *WAL) run() {
 		batch []*appendReq
 		size  int
 		carry *appendReq
-		buf   []byte
+		recs  [][]byte
 	)
 	fits := func(r *appendReq) bool { return size+len(r.data)+batchOverhead <= w.maxBatch }
 	add := func(r *appendReq) {
@@ -90,13 +91,16 @@ func (w *WAL) run() {
 				break drain
 			}
 		}
-		recs := make([][]byte, len(batch))
-		for i, r := range batch {
-			recs[i] = r.data
+		recs = recs[:0]
+		for _, r := range batch {
+			recs = append(recs, r.data)
 		}
-		buf = encodeBatch(buf[:0], recs)
-		// The message owns its payload until acknowledged: copy out of the reused buffer.
-		msg := &nats.Msg{Subject: w.recSubj, Data: append([]byte(nil), buf...)}
+		// The message owns its payload until acknowledged (JetStream may publish it again):
+		// await returns the buffer to the pool after that.
+		buf := getBatchBuf()
+		*buf = encodeBatch((*buf)[:0], recs)
+		clear(recs)
+		msg := &nats.Msg{Subject: w.recSubj, Data: *buf}
 		paf, err := w.js.PublishMsgAsync(msg, jetstream.WithExpectStream(w.cfg.Stream))
 		if err != nil {
 			<-w.inflight
@@ -107,7 +111,7 @@ func (w *WAL) run() {
 			}
 			continue
 		}
-		w.acks <- inflightBatch{paf: paf, batch: batch, n: len(msg.Data)}
+		w.acks <- inflightBatch{paf: paf, batch: batch, n: len(msg.Data), buf: buf}
 	}
 }
 
@@ -116,21 +120,34 @@ func (w *WAL) run() {
 func (w *WAL) ackLoop() {
 	defer close(w.acked)
 	for b := range w.acks {
-		w.await(b.paf, b.batch, b.n)
+		if w.await(b.paf, b.batch, b.n) {
+			batchBufs.Put(b.buf)
+		}
 	}
 }
 
-// await delivers one batch's acknowledgement to its appenders and frees its slot.
-func (w *WAL) await(paf jetstream.PubAckFuture, batch []*appendReq, n int) {
+// batchBufs recycles message payloads: a batch is up to MaxBatchBytes.
+var batchBufs sync.Pool
+
+func getBatchBuf() *[]byte {
+	if b, ok := batchBufs.Get().(*[]byte); ok {
+		return b
+	}
+	return new([]byte)
+}
+
+// await delivers one batch's acknowledgement to its appenders and frees its slot. It reports
+// whether JetStream is done with the message (acknowledged or failed, not timed out).
+func (w *WAL) await(paf jetstream.PubAckFuture, batch []*appendReq, n int) (done bool) {
 	defer func() { <-w.inflight }()
 	var res appendRes
 	timer := time.NewTimer(w.cfg.RequestTimeout + time.Second)
 	defer timer.Stop()
 	select {
 	case ack := <-paf.Ok():
-		res.seq = ack.Sequence
+		res.seq, done = ack.Sequence, true
 	case err := <-paf.Err():
-		res.err = fmt.Errorf("append to wal: %w", err)
+		res.err, done = fmt.Errorf("append to wal: %w", err), true
 	case <-timer.C:
 		res.err = fmt.Errorf("append to wal: no acknowledgement after %s", w.cfg.RequestTimeout)
 	}
@@ -159,4 +176,5 @@ func (w *WAL) await(paf jetstream.PubAckFuture, batch []*appendReq, n int) {
 	for _, r := range batch {
 		r.res <- res
 	}
+	return done
 }

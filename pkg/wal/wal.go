@@ -69,6 +69,7 @@ type inflightBatch struct {
 	paf   jetstream.PubAckFuture
 	batch []*appendReq
 	n     int
+	buf   *[]byte // the payload, back to batchBufs once JetStream is done with it
 }
 
 type appendRes struct {

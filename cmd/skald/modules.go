@@ -125,7 +125,12 @@ type ingesterDeps struct {
 
 func (a *app) buildIngester() (*actor, error) {
 	w := store.NewWriter(a.bucket, a.cfg.StoreWriter, a.logger)
-	ing, err := ingester.New(a.cfg.Ingester, ingester.Deps{NATS: a.nats.conn, Store: ingester.NewStoreAdapter(w, chunk.DefaultOptions()), Limits: a.overrides}, a.logger, a.reg)
+	opts := chunk.DefaultOptions()
+	// Replicas cut a stream's chunks at other points, so the store merges overlapping chunks
+	// and needs every entry's line hash to drop copies: with hashes stored (8 bytes an entry)
+	// a count reads no lines. One copy per stream needs them only where chunks overlap.
+	opts.LineHashes = a.cfg.Ring.ReplicationFactor > 1
+	ing, err := ingester.New(a.cfg.Ingester, ingester.Deps{NATS: a.nats.conn, Store: ingester.NewStoreAdapter(w, opts), Limits: a.overrides}, a.logger, a.reg)
 	if err != nil {
 		return nil, err
 	}

@@ -177,21 +177,28 @@ func (it *InfoIterator) Err() error { return it.err }
 // Stats returns the work done so far.
 func (it *InfoIterator) Stats() IterStats { return it.stats }
 
-// metaCache parses encoded structured metadata. Consecutive entries usually carry the same
-// metadata (detected_level, a pod name), so an unchanged encoding reuses the previous labels
+// metaCache parses encoded structured metadata. Entries of a stream carry few distinct sets
+// (detected_level's values, a pod name), so the last few encodings seen reuse their labels
 // instead of allocating them again; labels are immutable, so sharing is safe.
 type metaCache struct {
-	lastRaw  []byte
-	lastMeta labels.Labels
+	raws  [metaCacheSize][]byte
+	metas [metaCacheSize]labels.Labels
+	next  int // slot the next new encoding replaces
 }
+
+const metaCacheSize = 8
 
 func (m *metaCache) get(raw []byte) labels.Labels {
 	if len(raw) <= 1 { // nil, or a zero count: no metadata
 		return nil
 	}
-	if m.lastMeta != nil && bytes.Equal(raw, m.lastRaw) {
-		return m.lastMeta
+	for i := range m.raws {
+		if m.metas[i] != nil && bytes.Equal(raw, m.raws[i]) {
+			return m.metas[i]
+		}
 	}
-	m.lastRaw, m.lastMeta = raw, parseMeta(raw)
-	return m.lastMeta
+	l := parseMeta(raw)
+	m.raws[m.next], m.metas[m.next] = raw, l
+	m.next = (m.next + 1) % metaCacheSize
+	return l
 }

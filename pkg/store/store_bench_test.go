@@ -32,7 +32,9 @@ func benchStore(b *testing.B, cacheBytes int64) (*Reader, int64) {
 			line := fmt.Sprintf(`{"host":"%d.%d.%d.%d","user":"user%d","method":"GET","request":"/api/v1/items/%d","status":%d,"bytes":%d,"level":"%s","trace_id":"%016x"}`,
 				r.IntN(256), r.IntN(256), r.IntN(256), r.IntN(256), r.IntN(5000), r.IntN(100000),
 				[]int{200, 200, 201, 404, 500}[r.IntN(5)], r.IntN(50000), levels[r.IntN(4)], r.Uint64())
-			es = append(es, iter.Entry{Timestamp: base + int64(i)*sec/10, Line: line})
+			// The distributor adds detected_level to every entry (Loki's discover_log_levels).
+			lvl := levels[r.IntN(4)]
+			es = append(es, iter.Entry{Timestamp: base + int64(i)*sec/10, Line: line, StructuredMetadata: labels.FromStrings("detected_level", lvl)})
 			raw += int64(len(line))
 		}
 		var fcs []FlushedChunk

@@ -92,17 +92,7 @@ func (i *Ingester) encode(s *stream, c *memChunk) error {
 	if done || len(segs) == 0 {
 		return nil
 	}
-	es, err := mergeSegs(segs)
-	if err != nil {
-		return fmt.Errorf("encode chunk of %s: %w", s.lstr, err)
-	}
-	b := chunk.NewBuilder(i.chunkOpts)
-	for k := range es {
-		if err := b.Append(es[k].Timestamp, es[k].Line, es[k].StructuredMetadata); err != nil {
-			return fmt.Errorf("encode chunk of %s: %w", s.lstr, err)
-		}
-	}
-	data, meta, err := b.Finish()
+	data, meta, err := i.encodeSegs(segs)
 	if err != nil {
 		return fmt.Errorf("encode chunk of %s: %w", s.lstr, err)
 	}
@@ -129,6 +119,24 @@ func (i *Ingester) addPending(n int) {
 		default: // one is already asked for
 		}
 	}
+}
+
+// encodeSegs encodes the entries of segs, decoded into reused memory: chunk.Builder copies
+// what it appends.
+func (i *Ingester) encodeSegs(segs []*headSeg) ([]byte, chunk.Meta, error) {
+	sc := getSegScratch()
+	defer sc.release()
+	es, err := sc.decodeSegs(segs)
+	if err != nil {
+		return nil, chunk.Meta{}, err
+	}
+	b := chunk.NewBuilder(i.chunkOpts)
+	for k := range es {
+		if err := b.Append(es[k].Timestamp, es[k].Line, es[k].StructuredMetadata); err != nil {
+			return nil, chunk.Meta{}, err
+		}
+	}
+	return b.Finish()
 }
 
 // decodeAll returns every entry of an encoded chunk, in order.

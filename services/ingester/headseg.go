@@ -1,8 +1,10 @@
 package ingester
 
 import (
+	"bytes"
 	"fmt"
 	"slices"
+	"sync"
 	"unsafe"
 
 	"github.com/klauspost/compress/s2"
@@ -38,14 +40,20 @@ func newHeadSeg(es []iter.Entry) *headSeg {
 		g.raw += len(es[k].Line)
 		hasSM = hasSM || len(es[k].StructuredMetadata) > 0
 	}
-	buf := make([]byte, 0, g.raw)
+	sc := getSegScratch()
+	defer segScratches.Put(sc)
+	buf := sc.buf[:0]
 	for k := range es {
 		g.ts[k] = es[k].Timestamp
 		g.lens[k] = uint32(len(es[k].Line))
 		buf = append(buf, es[k].Line...)
 	}
-	// s2 returns a slice of a worst-case-sized buffer: keep an exactly-sized copy.
-	g.data = append([]byte(nil), s2.Encode(nil, buf)...)
+	// s2 wants a worst-case-sized destination: compress into the scratch, keep an exact copy.
+	if n := s2.MaxEncodedLen(len(buf)); cap(sc.comp) < n {
+		sc.comp = make([]byte, n)
+	}
+	g.data = bytes.Clone(s2.Encode(sc.comp[:cap(sc.comp)], buf))
+	sc.buf = buf
 	if hasSM {
 		own := make([]iter.Entry, len(es))
 		for k := range es {
@@ -108,4 +116,80 @@ func mergeSegs(segs []*headSeg) ([]iter.Entry, error) {
 	out := make([]iter.Entry, 0, n)
 	err := mergeSources(srcs, false, func(e *iter.Entry) bool { out = append(out, *e); return true })
 	return out, err
+}
+
+// segScratch is newHeadSeg's and decodeSegs' reusable memory: segments are cut and decoded by
+// the hundred per second under load, each a few hundred KiB.
+type segScratch struct {
+	buf, comp []byte
+	es, out   []iter.Entry
+}
+
+var segScratches sync.Pool
+
+func getSegScratch() *segScratch {
+	if sc, ok := segScratches.Get().(*segScratch); ok {
+		return sc
+	}
+	return &segScratch{}
+}
+
+// decodeSegs is mergeSegs into sc's memory: the entries and their lines are valid until sc is
+// released, for a caller that copies what it keeps (the chunk encoder).
+func (sc *segScratch) decodeSegs(segs []*headSeg) ([]iter.Entry, error) {
+	raw, n, ordered := 0, 0, true
+	for k, g := range segs {
+		raw += g.raw
+		n += len(g.ts)
+		ordered = ordered && (k == 0 || g.minT >= segs[k-1].maxT)
+	}
+	if cap(sc.buf) < raw {
+		sc.buf = make([]byte, raw)
+	}
+	buf := sc.buf[:raw]
+	es := slices.Grow(sc.es[:0], n)
+	var parts [][]iter.Entry
+	off := 0
+	for _, g := range segs {
+		dec, err := s2.Decode(buf[off:off+g.raw], g.data)
+		if err != nil {
+			return nil, fmt.Errorf("decompress head segment: %w", err)
+		}
+		if len(dec) != g.raw || (g.raw > 0 && &dec[0] != &buf[off]) {
+			return nil, fmt.Errorf("decompress head segment: %d bytes, want %d", len(dec), g.raw)
+		}
+		start := len(es)
+		for k := range g.ts {
+			l := int(g.lens[k])
+			e := iter.Entry{Timestamp: g.ts[k]}
+			if l > 0 {
+				e.Line = unsafe.String(&buf[off], l)
+			}
+			if g.sm != nil {
+				e.StructuredMetadata = g.sm[k]
+			}
+			es = append(es, e)
+			off += l
+		}
+		parts = append(parts, es[start:])
+	}
+	sc.es = es
+	if ordered {
+		return es, nil
+	}
+	srcs := make([]source[iter.Entry], len(parts))
+	for k, p := range parts {
+		srcs[k] = entrySource(piece{entries: p}, 0, 0, iter.Forward, nil)
+	}
+	out := sc.out[:0]
+	err := mergeSources(srcs, false, func(e *iter.Entry) bool { out = append(out, *e); return true })
+	sc.out = out
+	return out, err
+}
+
+// release forgets the entries (so the pool keeps no metadata alive) and pools sc.
+func (sc *segScratch) release() {
+	clear(sc.es)
+	clear(sc.out)
+	segScratches.Put(sc)
 }

@@ -104,6 +104,7 @@ func TestHeadSegmentsKeepOrder(t *testing.T) {
 	if !slices.EqualFunc(merged, want, func(a, b iter.Entry) bool { return sameEntry(&a, &b) }) {
 		t.Fatal("chunk entries differ from the stable sort of the arrival order")
 	}
+	checkDecodeSegs(t, c.segs, want)
 	ing := &Ingester{chunkOpts: chunk.DefaultOptions()}
 	if err := ing.encode(s, c); err != nil {
 		t.Fatal(err)
@@ -137,11 +138,34 @@ func TestDuplicateInHeadSegment(t *testing.T) {
 	if err != nil || !slices.EqualFunc(got, es, func(a, b iter.Entry) bool { return sameEntry(&a, &b) }) {
 		t.Fatalf("chunk entries differ (err %v)", err)
 	}
+	checkDecodeSegs(t, c.segs, es)
 	// A head block size of 0 keeps the head raw.
 	raw := newStream(labels.Labels{{Name: "app", Value: "y"}})
 	raw.apply(1, es, time.Now(), 1<<40, 0)
 	if len(raw.headSegs) != 0 || len(raw.head) != len(es) {
 		t.Fatalf("head block size 0: %d segments, %d raw entries", len(raw.headSegs), len(raw.head))
+	}
+}
+
+// checkDecodeSegs: the encoder's decodeSegs gives mergeSegs' entries, with a fresh scratch and
+// with one reused after a larger and a smaller decode.
+func checkDecodeSegs(t *testing.T, segs []*headSeg, want []iter.Entry) {
+	t.Helper()
+	sc := &segScratch{}
+	for _, run := range [][]*headSeg{segs, segs[:1], segs} {
+		got, err := sc.decodeSegs(run)
+		if err != nil {
+			t.Fatal(err)
+		}
+		exp := want
+		if len(run) != len(segs) {
+			if exp, err = mergeSegs(run); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if !slices.EqualFunc(got, exp, func(a, b iter.Entry) bool { return sameEntry(&a, &b) }) {
+			t.Fatalf("decodeSegs of %d segments differs from mergeSegs", len(run))
+		}
 	}
 }
 
@@ -154,7 +178,8 @@ func FuzzHeadSegRoundTrip(f *testing.F) {
 		if smName != "" {
 			es[1].StructuredMetadata = labels.Labels{{Name: smName, Value: smValue}}
 		}
-		got, err := newHeadSeg(es).entries()
+		g := newHeadSeg(es)
+		got, err := g.entries()
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -163,5 +188,6 @@ func FuzzHeadSegRoundTrip(f *testing.F) {
 				t.Fatalf("entry %d = %+v, want %+v", k, got[k], es[k])
 			}
 		}
+		checkDecodeSegs(t, []*headSeg{g, g}, append(slices.Clone(es), es...))
 	})
 }

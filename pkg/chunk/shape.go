@@ -381,23 +381,36 @@ var hexVal = func() (t [256]int8) {
 }()
 
 // appendTime appends ts as time.RFC3339Nano in UTC (the fraction without trailing zeros).
-// A stream's neighbouring entries mostly share their second, so tf keeps the last second's
-// "2006-01-02T15:04:05" and only the fraction is formatted per call.
+// A stream's neighbouring entries mostly share their minute, so tf keeps the last minute's
+// "2006-01-02T15:04:" and only seconds and fraction are formatted per call.
 func (tf *timeFormatter) appendTime(b []byte, ts int64) []byte {
 	sec, nsec := ts/1e9, ts%1e9
 	if nsec < 0 {
 		sec, nsec = sec-1, nsec+1e9
 	}
-	if !tf.ok || sec != tf.sec {
-		tf.prefix = time.Unix(sec, 0).UTC().AppendFormat(tf.prefix[:0], "2006-01-02T15:04:05")
-		tf.sec, tf.ok = sec, true
-		if len(tf.prefix) != 19 { // years outside 0-9999: let time handle it all
+	min, s := sec/60, sec%60
+	if s < 0 {
+		min, s = min-1, s+60
+	}
+	if !tf.ok || min != tf.min {
+		tf.prefix = time.Unix(min*60, 0).UTC().AppendFormat(tf.prefix[:0], "2006-01-02T15:04:")
+		tf.min, tf.ok = min, true
+		if len(tf.prefix) != 17 { // years outside 0-9999: let time handle it all
 			tf.ok = false
 			return time.Unix(0, ts).UTC().AppendFormat(b, time.RFC3339Nano)
 		}
 	}
 	b = append(b, tf.prefix...)
-	if nsec != 0 {
+	b = append(b, digitPairs[2*s], digitPairs[2*s+1])
+	switch {
+	case nsec == 0:
+	case nsec%1e6 == 0: // milliseconds, the common precision
+		ms := nsec / 1e6
+		b = append(b, '.', byte('0'+ms/100), digitPairs[2*(ms%100)], digitPairs[2*(ms%100)+1])
+		for b[len(b)-1] == '0' {
+			b = b[:len(b)-1]
+		}
+	default:
 		var frac [10]byte
 		frac[0] = '.'
 		for i := 9; i >= 1; i-- {
@@ -414,7 +427,7 @@ func (tf *timeFormatter) appendTime(b []byte, ts int64) []byte {
 }
 
 type timeFormatter struct {
-	sec    int64
+	min    int64
 	ok     bool
 	prefix []byte
 }

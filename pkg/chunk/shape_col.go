@@ -194,18 +194,32 @@ func appendNumValue(dst []byte, c *colCursor, i int) []byte {
 	return dst
 }
 
-// appendDecimal is strconv.AppendUint in base 10, from a table for the small numbers that
-// most number columns hold (IPv4 octets, status codes).
+// appendDecimal is strconv.AppendUint in base 10, unrolled for the numbers below 10⁶ that
+// most number columns hold (IPv4 octets, status codes, byte counts), which it writes with one
+// append.
 func appendDecimal(dst []byte, x uint64) []byte {
-	if x < uint64(len(smallDecimals)) {
-		return append(dst, smallDecimals[x]...)
+	const d = digitPairs
+	switch {
+	case x < 10:
+		return append(dst, byte('0'+x))
+	case x < 100:
+		return append(dst, d[2*x], d[2*x+1])
+	case x < 1000:
+		r := x % 100
+		return append(dst, byte('0'+x/100), d[2*r], d[2*r+1])
+	case x < 10000:
+		q, r := x/100, x%100
+		return append(dst, d[2*q], d[2*q+1], d[2*r], d[2*r+1])
+	case x < 100000:
+		q, r := x/100%100, x%100
+		return append(dst, byte('0'+x/10000), d[2*q], d[2*q+1], d[2*r], d[2*r+1])
+	case x < 1000000:
+		p, q, r := x/10000, x/100%100, x%100
+		return append(dst, d[2*p], d[2*p+1], d[2*q], d[2*q+1], d[2*r], d[2*r+1])
 	}
 	return strconv.AppendUint(dst, x, 10)
 }
 
-var smallDecimals = func() (t [1000]string) {
-	for i := range t {
-		t[i] = strconv.Itoa(i)
-	}
-	return t
-}()
+const digitPairs = "00010203040506070809101112131415161718192021222324252627282930313233343536373839" +
+	"4041424344454647484950515253545556575859606162636465666768697071727374757677787980818283" +
+	"84858687888990919293949596979899"

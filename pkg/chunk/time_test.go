@@ -2,6 +2,7 @@ package chunk
 
 import (
 	"math/rand/v2"
+	"strconv"
 	"testing"
 	"time"
 )
@@ -25,5 +26,23 @@ func TestAppendTime(t *testing.T) {
 		ts += r.Int64N(3e8)
 		f(ts)
 		f(r.Int64())
+		f(ts / 1e6 * 1e6) // millisecond precision, the common case
+		f(ts / 1e8 * 1e8)
+	}
+}
+
+func TestAppendDecimal(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	f := func(x uint64) {
+		if got, want := string(appendDecimal([]byte("x"), x)), "x"+strconv.FormatUint(x, 10); got != want {
+			t.Fatalf("appendDecimal(%d) = %q, want %q", x, got, want)
+		}
+	}
+	for x := uint64(0); x < 1_100_000; x++ {
+		f(x)
+	}
+	for range 10000 {
+		f(r.Uint64())
+		f(r.Uint64N(1e10))
 	}
 }

@@ -83,10 +83,19 @@ func (r *Reader) SelectSamples(ctx context.Context, p logql.SelectSampleParams) 
 	for _, sp := range qs.plan {
 		var it iter.SampleIterator
 		cut := p.CutFor(sp.fp)
-		if sizeOnly {
-			it = qs.seriesSizeSamples(sp, ex.ForStream(sp.labels), kind, p.Buckets.Width == 0 || cut != logql.NoCut)
-		} else if raw := qs.seriesIterator(sp, iter.Forward); raw != nil {
-			it = logql.NewExtractorIterator(raw, ex.ForStream(sp.labels))
+		summed := p.Buckets.Width > 0 && cut == logql.NoCut // no sample is compared with a copy
+		switch {
+		case sizeOnly && summed:
+			// Counted block by block (bucketcounts.go) unless chunks overlap.
+			if it = qs.seriesBucketCounts(sp, ex.ForStream(sp.labels), kind, p.Buckets); it == nil {
+				it = qs.seriesSizeSamples(sp, ex.ForStream(sp.labels), kind, false)
+			}
+		case sizeOnly:
+			it = qs.seriesSizeSamples(sp, ex.ForStream(sp.labels), kind, true)
+		default:
+			if raw := qs.seriesIterator(sp, iter.Forward); raw != nil {
+				it = logql.NewExtractorIterator(raw, ex.ForStream(sp.labels))
+			}
 		}
 		if it == nil {
 			continue

@@ -9,30 +9,42 @@ import (
 )
 
 // seriesBucketCounts returns the samples of a count or byte sum (log.SizeOnly) of one stream
-// already summed per bucket of grid, or nil when the stream's chunks overlap (then copies must
-// be dropped entry by entry: seriesSizeSamples). Each chunk is counted block by block
-// (chunk.CountBuckets) without handing over its entries; labels come from the extractor per
-// metadata set, as seriesSizeSamples computes them. Only for streams no other source returns
-// (SelectSampleParams.CutFor is NoCut): the samples carry logql.BucketHash.
+// already summed per bucket of grid. A chunk that overlaps no other is counted block by block
+// (chunk.CountBuckets) without handing over its entries; overlapping chunks are merged entry
+// by entry to drop copies (seriesSizeSamples) and then summed. Labels come from the extractor
+// per metadata set, as seriesSizeSamples computes them. Only for streams no other source
+// returns (SelectSampleParams.CutFor is NoCut): the samples carry logql.BucketHash.
 func (qs *queryState) seriesBucketCounts(sp *seriesPlan, se log.StreamSampleExtractor, kind log.LineExtraction, grid logql.BucketGrid) iter.SampleIterator {
 	if len(sp.refs) == 0 {
 		return nil
 	}
+	it := &bucketCountIterator{qs: qs, grid: grid, bytes: kind == log.BytesExtraction, hash: sp.fp, labeller: sizeSampleIterator{se: se}}
 	for _, run := range overlapRuns(sp) {
-		if len(run) > 1 {
-			return nil
+		if len(run) == 1 {
+			it.parts = append(it.parts, countPart{ref: run[0]})
+			continue
 		}
+		// Built here, not in a worker: it registers its chunk iterators with the query.
+		sub := *sp
+		sub.refs = run
+		merged := qs.seriesSizeSamples(&sub, se, kind, false)
+		it.parts = append(it.parts, countPart{merged: logql.NewBucketIterator(merged, grid, logql.NoCut)})
 	}
-	it := &bucketCountIterator{qs: qs, refs: sp.refs, grid: grid, bytes: kind == log.BytesExtraction, hash: sp.fp, labeller: sizeSampleIterator{se: se}}
 	qs.chunkIts = append(qs.chunkIts, it)
 	qs.pf.markUrgent(qs.jobs[sp.refs[0].Key])
 	return it
 }
 
+// countPart is a chunk to count, or a merge of overlapping chunks already summed.
+type countPart struct {
+	ref    index.ChunkRef
+	merged iter.SampleIterator
+}
+
 // bucketCountIterator counts one stream's chunks, one chunk at a time, in time order.
 type bucketCountIterator struct {
 	qs       *queryState
-	refs     []index.ChunkRef
+	parts    []countPart
 	grid     logql.BucketGrid
 	bytes    bool
 	hash     uint64
@@ -46,14 +58,26 @@ type bucketCountIterator struct {
 func (b *bucketCountIterator) Next() bool {
 	b.i++
 	for b.i >= len(b.buf) {
-		if b.err != nil || len(b.refs) == 0 {
+		if b.err != nil || len(b.parts) == 0 {
 			return false
 		}
 		b.buf, b.i = b.buf[:0], 0
-		b.err = b.count(b.refs[0])
-		b.refs = b.refs[1:]
+		if p := b.parts[0]; p.merged != nil {
+			b.err = b.drain(p.merged)
+		} else {
+			b.err = b.count(p.ref)
+		}
+		b.parts = b.parts[1:]
 	}
 	return true
+}
+
+// drain fills buf with a merged run's bucket samples (a few per step).
+func (b *bucketCountIterator) drain(it iter.SampleIterator) error {
+	for it.Next() {
+		b.buf = append(b.buf, labelledSampleAt{s: it.At(), lbls: it.Labels()})
+	}
+	return it.Err()
 }
 
 // count fills buf with one chunk's bucket samples.

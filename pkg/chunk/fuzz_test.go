@@ -1,6 +1,7 @@
 package chunk
 
 import (
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"math/rand/v2"
@@ -9,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/skaldlogs/skald/pkg/iter"
+	"github.com/skaldlogs/skald/pkg/loggen"
 )
 
 // FuzzDecode checks that no input makes Decode or an iterator panic, and that whatever they
@@ -191,7 +193,19 @@ func FuzzShapeRoundTrip(f *testing.F) {
 // FuzzDecodeLines feeds damaged shaped-lines columns straight to their decoder (in a chunk the
 // column checksum stops them first): errors, never a panic.
 func FuzzDecodeLines(f *testing.F) {
-	lines := append(shapeSeedLines, shapeSeedLines...)
+	lines := append(slices.Clone(shapeSeedLines), shapeSeedLines...)
+	// Enough lines of a few shapes for every column kind: dictionaries, split decimals,
+	// numbers, hex.
+	g, err := loggen.NewGenerator(3, 2, loggen.FormatJSON)
+	if err != nil {
+		f.Fatal(err)
+	}
+	for range 200 {
+		lines = append(lines, g.Next(1_764_000_000_016_000_000+int64(len(lines))).Line)
+	}
+	for _, e := range flogEntries(3, 100, false) {
+		lines = append(lines, e.Line)
+	}
 	ts := make([]int64, len(lines))
 	lens := make([]int, len(lines))
 	size := 0
@@ -211,6 +225,12 @@ func FuzzDecodeLines(f *testing.F) {
 		src, err := e.encode(c, all)
 		if err != nil {
 			f.Fatal(err)
+		}
+		if out, err := decodeLines(c, src, size, lens, ts); err != nil || string(out) != string(all) {
+			f.Fatalf("%v seed does not round-trip: %v", c, err)
+		}
+		if e.shaped < len(lines)/2 || !bytes.Contains(e.frame0(), []byte{slotTime}) {
+			f.Fatalf("%v seed: %d of %d lines shaped", c, e.shaped, len(lines))
 		}
 		f.Add(src, uint8(c))
 	}
@@ -249,4 +269,13 @@ func TestShapeGrams(t *testing.T) {
 		lines = append(lines, e.Line)
 	}
 	checkShapeGrams(t, append(lines, shapeSeedLines...), 1_764_000_000_016_000_000)
+}
+
+// frame0 returns the templates and shape ids of the last encode, uncompressed.
+func (e *shapeEncoder) frame0() []byte {
+	var b []byte
+	for _, t := range e.shapes {
+		b = append(b, t...)
+	}
+	return b
 }

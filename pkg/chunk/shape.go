@@ -34,6 +34,7 @@ const (
 	colDict  = 2 // value column: up to 256 distinct values, then one index byte per value
 	colNum   = 3 // value column: dotted canonical decimals (200, 10.1.2.3) as byte planes
 	colSplit = 4 // value column: a dictionary of prefixes, then trailing decimals as byte planes
+	colLead  = 5 // value column: a dictionary of suffixes, then leading decimals as byte planes
 
 	maxDict = 256
 	// numComps bounds the components of a colNum value; each is below 1e9, so 4 bytes hold it.
@@ -69,16 +70,18 @@ type shapeEncoder struct {
 	raw     []byte
 	shaped  int
 
-	tmpl     []byte
-	spans    []int32 // value start, end pairs of the current line
-	slots    []int32 // value and timestamp start, end pairs of the current line
-	tsBuf    []byte
-	tf       timeFormatter
-	nums     []uint32
-	dict     map[string]int
-	dictVals [][]byte
-	idx      []byte
-	suffixes []uint64
+	tmpl      []byte
+	spans     []int32 // value start, end pairs of the current line
+	slots     []int32 // value and timestamp start, end pairs of the current line
+	tsBuf     []byte
+	tf        timeFormatter
+	nums      []uint32
+	dict      map[string]int
+	dictEnds  []int // end of each dictionary entry in dictArena
+	idx       []byte
+	suffixes  []uint64
+	key       []byte
+	dictArena []byte // the dictionary entries back to back
 
 	frame   []byte
 	comp    [][]byte // compressed frames, buffers reused

@@ -5,28 +5,48 @@ import (
 	"strconv"
 )
 
-// Value column encodings. A column is stored in the first of these that applies, chosen per
-// block: a column of few distinct values (levels, methods, status codes, messages) as a
-// dictionary and one byte per value, a canonical-number column (byte counts, IPv4 addresses)
-// as fixed-width byte planes, a column of few distinct values up to a trailing decimal (URL
-// paths with an ID) as a dictionary and the decimals as byte planes, a hex column (trace IDs) as the bytes it spells, else as text. Each form
-// gives the compressor what it handles best: repeated short symbols instead of short strings
-// it cannot match.
+// Value column encodings. A column is stored in the form that suits it, chosen per block: a
+// column of few distinct values (levels, methods, status codes, messages) as a dictionary and
+// one byte per value; a canonical-number column (byte counts, IPv4 addresses) as fixed-width
+// byte planes; a column of few distinct values once a leading decimal (durations: 12ms) or a
+// trailing one (URL paths with an ID) is taken off as such a dictionary plus the decimals as
+// byte planes; a hex column (trace IDs) as the bytes it spells; else as text. Each form gives
+// the compressor what it handles best: repeated short symbols instead of short strings it
+// cannot match.
+
+// Dictionary modes: whole values, or values split around a trailing or a leading decimal.
+const (
+	dictWhole = iota
+	dictTrail
+	dictLead
+)
 
 // appendCol appends the frame of column c.
 func (e *shapeEncoder) appendCol(dst []byte, c *valueCol) []byte {
-	if c.n >= 4 {
-		if out, ok := e.appendDict(dst, c); ok {
-			return out
+	// Long hex values (trace IDs) never repeat enough for a dictionary.
+	tryDict := c.n >= 4 && !(c.hex && len(c.data) >= 8*c.n)
+	best, bestN := -1, 0
+	if tryDict {
+		if nd, ok := e.buildDict(c, dictWhole); ok {
+			if nd <= 8 || c.num {
+				return e.appendDict(dst, c, dictWhole)
+			}
+			best, bestN = dictWhole, nd
 		}
 	}
 	if c.num && c.n > 0 {
 		return e.appendNum(dst, c)
 	}
-	if c.n >= 4 && !c.hex {
-		if out, ok := e.appendSplit(dst, c); ok {
-			return out
+	if tryDict {
+		for _, mode := range []int{dictLead, dictTrail} {
+			if nd, ok := e.buildDict(c, mode); ok && (best < 0 || nd < bestN) {
+				best, bestN = mode, nd
+			}
 		}
+	}
+	if best >= 0 {
+		e.buildDict(c, best)
+		return e.appendDict(dst, c, best)
 	}
 	if c.hex && len(c.data) > 0 {
 		dst = append(dst, colHex)
@@ -96,86 +116,117 @@ func maxU32(a, b uint32) uint32 {
 	return b
 }
 
-// appendDict writes kind, the distinct values (count, lengths, bytes) and one index byte per
-// value; false when the column has more than maxDict distinct values or too few repeats.
-func (e *shapeEncoder) appendDict(dst []byte, c *valueCol) ([]byte, bool) {
-	if !e.buildDict(c, false) {
-		return dst, false
+// appendDict writes the dictionary that buildDict(c, mode) just built: kind, the number of
+// entries, per entry its length (split modes: length << 1 | 1 when its values carry a
+// decimal), the entries' bytes, one index byte per value, and (split modes) the decimals of
+// the values whose entry carries one, as byte planes.
+func (e *shapeEncoder) appendDict(dst []byte, c *valueCol, mode int) []byte {
+	dst = append(dst, [...]byte{colDict, colSplit, colLead}[mode])
+	dst = binary.AppendUvarint(dst, uint64(len(e.dictEnds)))
+	start := 0
+	for _, end := range e.dictEnds {
+		v := e.dictArena[start:end]
+		start = end
+		if mode == dictWhole {
+			dst = binary.AppendUvarint(dst, uint64(len(v)))
+		} else { // the key's last byte is the flag
+			dst = binary.AppendUvarint(dst, uint64(len(v)-1)<<1|uint64(v[len(v)-1]))
+		}
 	}
-	dst = e.appendDictTable(append(dst, colDict))
-	return append(dst, e.idx...), true
-}
-
-// appendSplit is appendDict over the values without their trailing decimal (a path's ID),
-// followed by those decimals plus one (0: none) as byte planes.
-func (e *shapeEncoder) appendSplit(dst []byte, c *valueCol) ([]byte, bool) {
-	if !e.buildDict(c, true) {
-		return dst, false
-	}
-	dst = e.appendDictTable(append(dst, colSplit))
-	dst = append(dst, e.idx...)
-	return appendPlanes(dst, e.suffixes), true
-}
-
-func (e *shapeEncoder) appendDictTable(dst []byte) []byte {
-	dst = binary.AppendUvarint(dst, uint64(len(e.dictVals)))
-	for _, v := range e.dictVals {
-		dst = binary.AppendUvarint(dst, uint64(len(v)))
-	}
-	for _, v := range e.dictVals {
+	start = 0
+	for _, end := range e.dictEnds {
+		v := e.dictArena[start:end]
+		start = end
+		if mode != dictWhole {
+			v = v[:len(v)-1]
+		}
 		dst = append(dst, v...)
+	}
+	dst = append(dst, e.idx...)
+	if mode != dictWhole {
+		dst = appendPlanes(dst, e.suffixes)
 	}
 	return dst
 }
 
-// buildDict indexes c's values (split: their prefixes before a trailing decimal, the decimals
-// going to e.suffixes) into e.dictVals and e.idx.
-func (e *shapeEncoder) buildDict(c *valueCol, split bool) bool {
+// buildDict indexes c's values into e.dictArena, e.dictEnds and e.idx and returns the number of entries;
+// false when there are more than maxDict or more than a quarter of the values. In the split
+// modes the entries are the values without their trailing or leading decimal, plus a flag byte
+// saying whether there was one, and the decimals go to e.suffixes.
+func (e *shapeEncoder) buildDict(c *valueCol, mode int) (int, bool) {
 	if e.dict == nil {
 		e.dict = map[string]int{}
 	}
 	clear(e.dict)
-	e.dictVals, e.idx, e.suffixes = e.dictVals[:0], e.idx[:0], e.suffixes[:0]
+	e.dictEnds, e.dictArena, e.idx, e.suffixes = e.dictEnds[:0], e.dictArena[:0], e.idx[:0], e.suffixes[:0]
 	data, lens := c.data, c.lens
 	for i := 0; i < c.n; i++ {
 		l, w := binary.Uvarint(lens)
 		lens = lens[w:]
 		v := data[:l]
 		data = data[l:]
-		if split {
-			p, x := splitDecimal(v)
-			v = v[:p]
-			e.suffixes = append(e.suffixes, x)
+		if mode != dictWhole {
+			var part []byte
+			var x uint64
+			var ok bool
+			if mode == dictTrail {
+				part, x, ok = trailDecimal(v)
+			} else {
+				part, x, ok = leadDecimal(v)
+			}
+			flag := byte(0)
+			if ok {
+				flag = 1
+				e.suffixes = append(e.suffixes, x)
+			}
+			e.key = append(append(e.key[:0], part...), flag)
+			v = e.key
 		}
 		id, ok := e.dict[string(v)]
 		if !ok {
-			if len(e.dictVals) == maxDict || 4*len(e.dictVals) > c.n {
-				return false
+			if len(e.dictEnds) == maxDict || 4*len(e.dictEnds) > c.n {
+				return 0, false
 			}
-			id = len(e.dictVals)
+			id = len(e.dictEnds)
 			e.dict[string(v)] = id
-			e.dictVals = append(e.dictVals, v)
+			e.dictEnds = append(e.dictEnds, len(e.dictArena)+len(v))
+			e.dictArena = append(e.dictArena, v...)
 		}
 		e.idx = append(e.idx, byte(id))
 	}
-	return true
+	return len(e.dictEnds), true
 }
 
-// splitDecimal returns the length of v without its trailing canonical decimal (at most 9
-// digits, no leading zero) and that decimal plus one; len(v) and 0 when there is none.
-func splitDecimal(v []byte) (int, uint64) {
+// trailDecimal splits v into its part before a trailing canonical decimal (at most 9 digits,
+// no leading zero, not preceded by another digit) and that decimal; ok false when there is
+// none (part is then v).
+func trailDecimal(v []byte) (part []byte, x uint64, ok bool) {
 	i := len(v)
 	for i > 0 && len(v)-i < 9 && v[i-1] >= '0' && v[i-1] <= '9' {
 		i--
 	}
 	if i == len(v) || i > 0 && v[i-1] >= '0' && v[i-1] <= '9' || v[i] == '0' && len(v)-i > 1 {
-		return len(v), 0
+		return v, 0, false
 	}
-	var x uint64
 	for _, c := range v[i:] {
 		x = x*10 + uint64(c-'0')
 	}
-	return i, x + 1
+	return v[:i], x, true
+}
+
+// leadDecimal is trailDecimal for a leading decimal: it returns the part after it.
+func leadDecimal(v []byte) (part []byte, x uint64, ok bool) {
+	i := 0
+	for i < len(v) && i < 9 && v[i] >= '0' && v[i] <= '9' {
+		i++
+	}
+	if i == 0 || i < len(v) && v[i] >= '0' && v[i] <= '9' || v[0] == '0' && i > 1 {
+		return v, 0, false
+	}
+	for _, c := range v[:i] {
+		x = x*10 + uint64(c-'0')
+	}
+	return v[i:], x, true
 }
 
 // appendNumValue renders value i of a colNum column.

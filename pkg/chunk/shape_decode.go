@@ -22,8 +22,10 @@ type colCursor struct {
 	n    int // values consumed
 	off  int // bytes of data consumed (colText, colHex)
 
-	dict [][]byte // colDict, colSplit; data holds the indexes
-	suf  []uint64 // colSplit: trailing decimal plus one per value, 0 for none
+	dict    [][]byte // colDict, colSplit, colLead; data holds the indexes
+	dictNum []bool   // colSplit, colLead: whether an entry's values carry a decimal
+	suf     []uint64 // colSplit, colLead: the decimals, in value order
+	sn      int      // decimals consumed
 
 	numK   int // colNum: components, their byte widths and plane offsets in data
 	rows   int
@@ -151,10 +153,19 @@ func (d *shapeDecoder) decode(codec Codec, src []byte, size int, lens []int, ts 
 				case colDict:
 					out = append(out, c.dict[c.data[c.n]]...)
 				case colSplit:
-					out = append(out, c.dict[c.data[c.n]]...)
-					if x := c.suf[c.n]; x > 0 {
-						out = appendDecimal(out, x-1)
+					e := c.data[c.n]
+					out = append(out, c.dict[e]...)
+					if c.dictNum[e] {
+						out = appendDecimal(out, c.suf[c.sn])
+						c.sn++
 					}
+				case colLead:
+					e := c.data[c.n]
+					if c.dictNum[e] {
+						out = appendDecimal(out, c.suf[c.sn])
+						c.sn++
+					}
+					out = append(out, c.dict[e]...)
 				case colNum:
 					out = appendNumValue(out, c, c.n)
 				}
@@ -285,38 +296,54 @@ func (d *shapeDecoder) parseCol(f []byte, n int) (colCursor, error) {
 			return c, errors.New("bad lengths")
 		}
 		c.data = db.b
-	case colDict, colSplit:
+	case colDict, colSplit, colLead:
+		split := c.kind != colDict
 		nd := db.size(maxDict)
 		lens := make([]int, nd)
+		if split {
+			c.dictNum = make([]bool, nd)
+		}
 		sum := 0
 		for j := range lens {
-			lens[j] = db.size(len(f))
+			lens[j] = db.size(2*len(f) + 1)
+			if split {
+				c.dictNum[j] = lens[j]&1 == 1
+				lens[j] >>= 1
+			}
 			sum += lens[j]
 		}
 		vals := db.bytes(sum)
 		c.data = db.bytes(n)
-		if c.kind == colSplit && db.err == nil {
-			rest, err := readPlanes(db.b, n, func(_ int, x uint64) bool {
-				d.suf = append(d.suf, x)
-				return x <= 1e9
-			})
-			if err != nil {
-				return c, err
-			}
-			c.suf = d.suf[len(d.suf)-n:]
-			db.b = rest
-		}
-		if db.err != nil || len(db.b) != 0 || nd == 0 {
+		if db.err != nil || nd == 0 {
 			return c, errors.New("bad dictionary")
 		}
 		for _, l := range lens {
 			c.dict = append(c.dict, vals[:l])
 			vals = vals[l:]
 		}
+		m := 0
 		for _, x := range c.data {
 			if int(x) >= nd {
 				return c, errors.New("dictionary index out of range")
 			}
+			if split && c.dictNum[x] {
+				m++
+			}
+		}
+		if split {
+			start := len(d.suf)
+			rest, err := readPlanes(db.b, m, func(_ int, x uint64) bool {
+				d.suf = append(d.suf, x)
+				return true
+			})
+			if err != nil {
+				return c, err
+			}
+			c.suf = d.suf[start:]
+			db.b = rest
+		}
+		if len(db.b) != 0 {
+			return c, errors.New("bytes after the dictionary column")
 		}
 	case colNum:
 		k := int(db.size(maxNumComps))

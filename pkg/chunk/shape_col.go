@@ -21,32 +21,30 @@ const (
 	dictLead
 )
 
+// dictSample is how many values of a column choose its dictionary mode: the modes are
+// compared on them, and only the chosen one is built over the whole column.
+const dictSample = 256
+
 // appendCol appends the frame of column c.
 func (e *shapeEncoder) appendCol(dst []byte, c *valueCol) []byte {
 	// Long hex values (trace IDs) never repeat enough for a dictionary.
-	tryDict := c.n >= 4 && !(c.hex && len(c.data) >= 8*c.n)
-	best, bestN := -1, 0
-	if tryDict {
-		if nd, ok := e.buildDict(c, dictWhole); ok {
-			if nd <= 8 || c.num {
-				return e.appendDict(dst, c, dictWhole)
+	if c.n >= 4 && !(c.hex && len(c.data) >= 8*c.n) {
+		k := min(c.n, dictSample)
+		best, bestN := dictWhole, e.buildDict(c, dictWhole, k, false)
+		if !c.num {
+			for _, mode := range []int{dictLead, dictTrail} {
+				if nd := e.buildDict(c, mode, k, false); nd < bestN {
+					best, bestN = mode, nd
+				}
 			}
-			best, bestN = dictWhole, nd
+		}
+		// A number column takes a dictionary only when its values repeat a lot (status codes).
+		if (!c.num || bestN <= 64) && e.buildDict(c, best, c.n, true) > 0 {
+			return e.appendDict(dst, c, best)
 		}
 	}
 	if c.num && c.n > 0 {
 		return e.appendNum(dst, c)
-	}
-	if tryDict {
-		for _, mode := range []int{dictLead, dictTrail} {
-			if nd, ok := e.buildDict(c, mode); ok && (best < 0 || nd < bestN) {
-				best, bestN = mode, nd
-			}
-		}
-	}
-	if best >= 0 {
-		e.buildDict(c, best)
-		return e.appendDict(dst, c, best)
 	}
 	if c.hex && len(c.data) > 0 {
 		dst = append(dst, colHex)
@@ -149,18 +147,19 @@ func (e *shapeEncoder) appendDict(dst []byte, c *valueCol, mode int) []byte {
 	return dst
 }
 
-// buildDict indexes c's values into e.dictArena, e.dictEnds and e.idx and returns the number of entries;
-// false when there are more than maxDict or more than a quarter of the values. In the split
-// modes the entries are the values without their trailing or leading decimal, plus a flag byte
-// saying whether there was one, and the decimals go to e.suffixes.
-func (e *shapeEncoder) buildDict(c *valueCol, mode int) (int, bool) {
+// buildDict indexes the first k of c's values into e.dictArena, e.dictEnds and e.idx and
+// returns the number of entries; 0 when there are more than maxDict or (strict) more than a
+// quarter of the values, maxDict+1 for a sample (not strict) with more than maxDict. In the
+// split modes the entries are the values without their trailing or leading decimal, plus a
+// flag byte saying whether there was one, and the decimals go to e.suffixes.
+func (e *shapeEncoder) buildDict(c *valueCol, mode, k int, strict bool) int {
 	if e.dict == nil {
 		e.dict = map[string]int{}
 	}
 	clear(e.dict)
 	e.dictEnds, e.dictArena, e.idx, e.suffixes = e.dictEnds[:0], e.dictArena[:0], e.idx[:0], e.suffixes[:0]
 	data, lens := c.data, c.lens
-	for i := 0; i < c.n; i++ {
+	for i := 0; i < k; i++ {
 		l, w := binary.Uvarint(lens)
 		lens = lens[w:]
 		v := data[:l]
@@ -184,8 +183,11 @@ func (e *shapeEncoder) buildDict(c *valueCol, mode int) (int, bool) {
 		}
 		id, ok := e.dict[string(v)]
 		if !ok {
-			if len(e.dictEnds) == maxDict || 4*len(e.dictEnds) > c.n {
-				return 0, false
+			switch {
+			case len(e.dictEnds) == maxDict && !strict:
+				return maxDict + 1
+			case len(e.dictEnds) == maxDict || strict && 4*len(e.dictEnds) > c.n:
+				return 0
 			}
 			id = len(e.dictEnds)
 			e.dict[string(v)] = id
@@ -194,7 +196,7 @@ func (e *shapeEncoder) buildDict(c *valueCol, mode int) (int, bool) {
 		}
 		e.idx = append(e.idx, byte(id))
 	}
-	return len(e.dictEnds), true
+	return len(e.dictEnds)
 }
 
 // trailDecimal splits v into its part before a trailing canonical decimal (at most 9 digits,

@@ -145,19 +145,7 @@ func TestBucketsNeverChangeAnswers(t *testing.T) {
 // exactEqualResults compares two metric results value for value (counts are whole numbers, so
 // bucket sums must give the very same floats).
 func exactEqualResults(a, b logql.Result) bool {
-	norm := func(r logql.Result) map[string]float64 {
-		out := map[string]float64{}
-		for _, s := range r.Vector {
-			out[fmt.Sprintf("%s@%d", s.Metric, s.T)] = s.V
-		}
-		for _, s := range r.Matrix {
-			for _, p := range s.Points {
-				out[fmt.Sprintf("%s@%d", s.Metric, p.T)] = p.V
-			}
-		}
-		return out
-	}
-	na, nb := norm(a), norm(b)
+	na, nb := logqltest.Points(a), logqltest.Points(b)
 	if a.Type != b.Type || len(na) != len(nb) || len(na) == 0 {
 		return false
 	}

@@ -37,19 +37,7 @@ func approxEqualResults(a, b logql.Result) bool {
 	if a.Type != b.Type {
 		return false
 	}
-	norm := func(r logql.Result) map[string]float64 {
-		out := map[string]float64{}
-		for _, s := range r.Vector {
-			out[fmt.Sprintf("%s@%d", s.Metric, s.T)] = s.V
-		}
-		for _, s := range r.Matrix {
-			for _, p := range s.Points {
-				out[fmt.Sprintf("%s@%d", s.Metric, p.T)] = p.V
-			}
-		}
-		return out
-	}
-	na, nb := norm(a), norm(b)
+	na, nb := logqltest.Points(a), logqltest.Points(b)
 	if len(na) != len(nb) {
 		return false
 	}

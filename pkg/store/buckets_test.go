@@ -8,6 +8,7 @@ import (
 
 	"github.com/skaldlogs/skald/pkg/iter"
 	"github.com/skaldlogs/skald/pkg/logql"
+	"github.com/skaldlogs/skald/pkg/logql/logqltest"
 )
 
 // noBuckets is the reader as a source that cannot sum per step.
@@ -47,23 +48,9 @@ func TestBucketsGiveSameAnswers(t *testing.T) {
 			if err != nil {
 				t.Fatalf("%s: %v", p.Query, err)
 			}
-			if g, w := flatten(got), flatten(want); len(w) == 0 || fmt.Sprint(g) != fmt.Sprint(w) {
+			if g, w := logqltest.Points(got), logqltest.Points(want); len(w) == 0 || fmt.Sprint(g) != fmt.Sprint(w) {
 				t.Errorf("%s step %v: summed per step differs from single samples:\n got %v\nwant %v", p.Query, sh.step, g, w)
 			}
 		}
 	}
-}
-
-// flatten renders a metric result as series@time=value, sorted (fmt prints maps sorted).
-func flatten(r logql.Result) map[string]float64 {
-	out := map[string]float64{}
-	for _, s := range r.Vector {
-		out[fmt.Sprintf("%s@%d", s.Metric, s.T)] = s.V
-	}
-	for _, s := range r.Matrix {
-		for _, p := range s.Points {
-			out[fmt.Sprintf("%s@%d", s.Metric, p.T)] = p.V
-		}
-	}
-	return out
 }

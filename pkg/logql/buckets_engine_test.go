@@ -100,8 +100,8 @@ func TestBucketsNeverChangeAnswers(t *testing.T) {
 		recentStreams = append(recentStreams, logqltest.Stream{Labels: s.Labels, Entries: es})
 	}
 	queriers := map[string]logql.Querier{
-		"buckets": all,
-		"split":   splitQuerier{recent: logqltest.NewQuerier(recentStreams...), all: all},
+		"buckets":     all,
+		"split":       splitQuerier{recent: logqltest.NewQuerier(recentStreams...), all: all},
 		"splitsingle": splitQuerier{recent: logqltest.NewQuerier(recentStreams...), all: all.WithoutBuckets()},
 	}
 	single := logql.NewEngine(logql.EngineOpts{}, all.WithoutBuckets(), nil)

@@ -34,6 +34,11 @@ type Config struct {
 	// flush runs at once instead of at the next FlushCheckPeriod tick (0: wait for the tick).
 	// Under heavy ingest chunks are cut faster than a tick: this bounds the memory they hold.
 	FlushPendingBytes int `yaml:"flush_pending_bytes"`
+	// EncodeBacklogBytes bounds the raw bytes of cut chunks waiting for the background encoder:
+	// beyond it pushes wait (0: no bound). Chunks waiting are compressed with a cheap codec
+	// only, and streams of similar rates are cut together, so without a bound a burst of cuts
+	// or an encoder slower than the pushes holds memory for all of them.
+	EncodeBacklogBytes int `yaml:"encode_backlog_bytes"`
 	// ChunkRetainPeriod keeps flushed chunks queryable in memory, until queriers see them in the
 	// store.
 	ChunkRetainPeriod time.Duration `yaml:"chunk_retain_period"`
@@ -52,6 +57,7 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.DurationVar(&c.ChunkIdlePeriod, "ingester.chunk-idle-period", 30*time.Minute, "Flush a stream's head after this long without a push.")
 	fs.DurationVar(&c.FlushCheckPeriod, "ingester.flush-check-period", 30*time.Second, "How often to look for chunks to flush.")
 	fs.IntVar(&c.FlushPendingBytes, "ingester.flush-pending-bytes", 16<<20, "Encoded bytes of cut chunks awaiting the flush at which the flush runs at once instead of at the next flush check (0: wait for the check).")
+	fs.IntVar(&c.EncodeBacklogBytes, "ingester.encode-backlog-bytes", 64<<20, "Raw bytes of cut chunks waiting to be encoded beyond which pushes wait for the encoder (0: no bound).")
 	fs.DurationVar(&c.ChunkRetainPeriod, "ingester.chunk-retain-period", 0, "Keep flushed chunks queryable in memory this long after they are in the store (0, as in Loki: drop at once; queries then read them from the store).")
 	fs.DurationVar(&c.FlushOpTimeout, "ingester.flush-op-timeout", 10*time.Minute, "Timeout of one flush of a tenant's chunks.")
 	c.WAL.RegisterFlags("ingester.wal.", fs)
@@ -75,8 +81,8 @@ func (c *Config) Validate() error {
 	if c.ChunkTargetSize <= 0 {
 		return errors.New("ingester chunk target size must be positive")
 	}
-	if c.HeadBlockSize < 0 || c.FlushPendingBytes < 0 {
-		return errors.New("ingester head block size and flush pending bytes must not be negative")
+	if c.HeadBlockSize < 0 || c.FlushPendingBytes < 0 || c.EncodeBacklogBytes < 0 {
+		return errors.New("ingester head block size, flush pending bytes and encode backlog bytes must not be negative")
 	}
 	if c.MaxChunkAge <= 0 || c.ChunkIdlePeriod <= 0 || c.FlushCheckPeriod <= 0 || c.FlushOpTimeout <= 0 {
 		return errors.New("ingester max chunk age, chunk idle period, flush check period and flush op timeout must be positive")

@@ -51,6 +51,7 @@ func (i *Ingester) encodeLater(s *stream, c *memChunk) {
 	i.encQMu.Lock()
 	defer i.encQMu.Unlock()
 	i.encQ = append(i.encQ, encodeJob{s, c})
+	i.encBacklog += c.bytes
 	// Streams of similar rates reach the target size together, so cuts come in bursts whose
 	// entries stay in memory until encoded: use every core to drain a burst.
 	if i.encWorkers < runtime.GOMAXPROCS(0) && i.encWorkers < len(i.encQ) {
@@ -78,6 +79,44 @@ func (i *Ingester) encodeQueued() {
 		if err := i.encode(j.s, j.c); err != nil {
 			// The chunk keeps its segments: queries and the flush still work from them.
 			i.logger.Warn("encode chunk in memory", "err", err)
+		}
+		i.encoded(j.c.bytes)
+	}
+}
+
+// encoded takes n raw bytes off the encoder's backlog and wakes the pushes waiting for room.
+func (i *Ingester) encoded(n int) {
+	i.encQMu.Lock()
+	defer i.encQMu.Unlock()
+	i.encBacklog -= n
+	if i.encRoom != nil && i.encBacklog < i.cfg.EncodeBacklogBytes {
+		close(i.encRoom)
+		i.encRoom = nil
+	}
+}
+
+// awaitEncodeRoom returns once the encoder's backlog is below cfg.EncodeBacklogBytes, or ctx's
+// error. Pushes call it before their WAL append, so that the memory chunks hold while they
+// wait for the encoder stays bounded: ingest then runs at the encoder's pace.
+func (i *Ingester) awaitEncodeRoom(ctx context.Context) error {
+	if i.cfg.EncodeBacklogBytes <= 0 {
+		return nil
+	}
+	for {
+		i.encQMu.Lock()
+		if i.encBacklog < i.cfg.EncodeBacklogBytes {
+			i.encQMu.Unlock()
+			return nil
+		}
+		if i.encRoom == nil {
+			i.encRoom = make(chan struct{})
+		}
+		room := i.encRoom
+		i.encQMu.Unlock()
+		select {
+		case <-room:
+		case <-ctx.Done():
+			return ctx.Err()
 		}
 	}
 }

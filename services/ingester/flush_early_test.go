@@ -1,13 +1,19 @@
 package ingester
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"testing"
 	"time"
 
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
 	"github.com/skaldlogs/skald/pkg/chunk"
+	"github.com/skaldlogs/skald/pkg/iter"
 	"github.com/skaldlogs/skald/pkg/wal/natstest"
+	"github.com/skaldlogs/skald/proto/logproto"
 )
 
 // TestEarlyFlush: once the encoded chunks awaiting the flush reach flush_pending_bytes they
@@ -61,5 +67,37 @@ func TestEarlyFlush(t *testing.T) {
 				t.Fatalf("%d lines stored after the final flush, want 20", n)
 			}
 		})
+	}
+}
+
+// TestEncodeBacklogBound: pushes wait while the encoder's backlog is at the bound, give up
+// with their context, and go on once the encoder took it below.
+func TestEncodeBacklogBound(t *testing.T) {
+	cfg := testConfig()
+	cfg.EncodeBacklogBytes = 100
+	h := start(t, natstest.RunServer(t), newMemStore(), cfg)
+	h.ing.encQMu.Lock()
+	h.ing.encBacklog = 150 // as if a chunk of 150 bytes were queued
+	h.ing.encQMu.Unlock()
+
+	ctx, cancel := context.WithTimeout(ctxFor("t"), 50*time.Millisecond)
+	defer cancel()
+	req := &logproto.PushRequest{Streams: []*logproto.StreamAdapter{{Labels: `{app="a"}`, Entries: []*logproto.EntryAdapter{entry(1, "x")}}}}
+	if _, err := h.ing.Push(ctx, req); status.Code(err) != codes.DeadlineExceeded {
+		t.Fatalf("push with a full backlog: %v, want DeadlineExceeded", err)
+	}
+	done := make(chan error, 1)
+	go func() { _, err := h.ing.Push(ctxFor("t"), req); done <- err }()
+	select {
+	case err := <-done:
+		t.Fatalf("push returned (%v) with a full backlog", err)
+	case <-time.After(50 * time.Millisecond):
+	}
+	h.ing.encoded(100)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if got := queryLines(t, h.ing, "t", `{app="a"}`, 0, 10, 0, iter.Forward); len(got) != 1 {
+		t.Fatalf("stored %q, want the line once", got)
 	}
 }

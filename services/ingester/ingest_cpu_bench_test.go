@@ -91,12 +91,12 @@ func BenchmarkPushFlog(b *testing.B) {
 			for k := 0; next.Add(1) <= int64(b.N); k++ {
 				req := reqs[w][k%bodies]
 				// One millisecond per line, as the data set of make bench.
-				ts := clock.Add(int64(len(lines[k%bodies])) * int64(time.Millisecond))
-				for _, sa := range req.Streams {
-					for _, e := range sa.Entries {
-						ts -= int64(time.Millisecond)
-						e.Timestamp.Seconds, e.Timestamp.Nanos = ts/1e9, int32(ts%1e9)
-					}
+				n := int64(len(lines[k%bodies])) * int64(time.Millisecond)
+				ts := clock.Add(n) - n
+				for j := range lines[k%bodies] {
+					e := req.Streams[j%streams].Entries[j/streams]
+					e.Timestamp.Seconds, e.Timestamp.Nanos = ts/1e9, int32(ts%1e9)
+					ts += int64(time.Millisecond)
 				}
 				if _, err := h.ing.Push(ctxFor("t"), req); err != nil {
 					b.Error(err)

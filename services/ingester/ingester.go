@@ -72,6 +72,10 @@ type Ingester struct {
 	encQMu     sync.Mutex
 	encQ       []encodeJob
 	encWorkers int
+	// encBacklog is the raw bytes of the chunks queued or being encoded; encRoom, when not
+	// nil, is closed once it falls below cfg.EncodeBacklogBytes (pushes wait on it).
+	encBacklog int
+	encRoom    chan struct{}
 	encWG      sync.WaitGroup
 	// pendingBytes is the encoded bytes of chunks not yet flushed (memChunk.pending);
 	// flushSoon asks the flush loop for a flush once it reaches cfg.FlushPendingBytes.

@@ -106,6 +106,9 @@ func (i *Ingester) Push(ctx context.Context, req *logproto.PushRequest) (*logpro
 		add(s, sa.Entries)
 	}
 	if len(accs) > 0 {
+		if err := i.awaitEncodeRoom(ctx); err != nil {
+			return nil, status.FromContextError(err).Err()
+		}
 		if err := i.appendAndApply(ctx, w, userID, accs); err != nil {
 			i.metrics.walFailures.Inc()
 			if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {

@@ -297,38 +297,41 @@ func (c *Chunk) loadTimesV3(b int, col []byte, db *decodedBlock) error {
 	if d.err != nil || unit == 0 || unit > 1<<62 {
 		return corrupt(b, m.offset, "bad timestamp unit", d.err)
 	}
-	rest, err := readPlanes(d.b, m.entries, func(i int, delta uint64) bool {
-		if delta > (1<<62)/unit {
-			return false
-		}
-		t := m.minT
-		if i > 0 {
-			t = db.ts[i-1]
-		}
-		t += int64(delta * unit)
-		if t > m.maxT || t < m.minT {
-			return false
-		}
-		db.ts = append(db.ts, t)
-		return true
-	})
+	n := m.entries
+	w, p, rest, err := splitPlanes(d.b, n)
 	if err != nil {
 		return corrupt(b, m.offset, "bad timestamps", err)
 	}
-	if db.ts[len(db.ts)-1] != m.maxT {
+	t, limit := m.minT, uint64((1<<62)/unit)
+	for i := 0; i < n; i++ {
+		delta := planeValue(p, n, w, i)
+		if delta > limit {
+			return corrupt(b, m.offset, "bad timestamps", nil)
+		}
+		t += int64(delta * unit)
+		if t > m.maxT || t < m.minT {
+			return corrupt(b, m.offset, "bad timestamps", nil)
+		}
+		db.ts = append(db.ts, t)
+	}
+	if t != m.maxT {
 		return corrupt(b, m.offset, "last timestamp does not match the directory", nil)
 	}
-	total := 0
-	rest, err = readPlanes(rest, m.entries, func(_ int, l uint64) bool {
-		if l > uint64(m.rawLen[colLines]) {
-			return false
+	w, p, rest, err = splitPlanes(rest, n)
+	if err != nil || len(rest) != 0 {
+		return corrupt(b, m.offset, "bad line lengths", err)
+	}
+	total, max := 0, uint64(m.rawLen[colLines])
+	for i := 0; i < n; i++ {
+		l := planeValue(p, n, w, i)
+		if l > max {
+			return corrupt(b, m.offset, "bad line lengths", nil)
 		}
 		total += int(l)
 		db.lens = append(db.lens, int(l))
-		return true
-	})
-	if err != nil || len(rest) != 0 || total != m.rawLen[colLines] {
-		return corrupt(b, m.offset, "bad line lengths", err)
+	}
+	if total != m.rawLen[colLines] {
+		return corrupt(b, m.offset, "bad line lengths", nil)
 	}
 	return nil
 }

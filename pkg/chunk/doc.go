@@ -2,13 +2,17 @@
 // blocks of a target uncompressed size, each block compressed on its own (snappy, lz4, zstd, gzip
 // or none) and stored as columns, so that a query reads only what it needs:
 //
-//   - timestamps (delta-encoded uvarints) and line lengths: all that count_over_time and
+//   - timestamps (deltas in a per-block unit) and line lengths: all that count_over_time and
 //     bytes_over_time need (SizeIterator decompresses nothing else);
-//   - line bytes, back to back;
+//   - lines, split by shape from version 3 (shape.go): each line is cut into a template of
+//     literal bytes and the values between them, and each field's values are stored together
+//     (dictionaries, numbers as byte planes, hex as bytes), so JSON and logfmt logs take about
+//     half the bytes; readers rebuild the exact lines;
 //   - structured metadata, apart, so a line scan never decompresses it when a block has none;
-//   - line hashes (xxhash64, version 2 on): with the timestamps, lengths and metadata, all that a
-//     sample of count_over_time/bytes_over_time needs, deduplication hash included
-//     (InfoIterator), so those queries decompress no line bytes.
+//   - line hashes (xxhash64; version 2, optional in version 3): with the timestamps, lengths
+//     and metadata, all that a sample of count_over_time/bytes_over_time needs, deduplication
+//     hash included (InfoIterator), so those queries decompress no line bytes. Without them
+//     InfoIterator hashes rebuilt lines, or skips hashes (SkipHashes).
 //
 // Every block has a directory entry with its min/max timestamp, entry count, sizes, a CRC32C per
 // column and a token filter: a Bloom filter over the distinct 4-grams of its lines. A literal

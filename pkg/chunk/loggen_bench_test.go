@@ -186,3 +186,30 @@ func (m *cpuMeter) report(b *testing.B, raw int64) {
 	cpu := cpuNow() - m.start
 	b.ReportMetric(float64(raw)*float64(b.N)/1e6/cpu.Seconds(), "MB/cpu-s")
 }
+
+// BenchmarkLoggenCount reports the rate of a count that reads timestamps and lengths only
+// (SizeIterator, what counts summed per step read).
+func BenchmarkLoggenCount(b *testing.B) {
+	_, raw := loggenData(b)
+	chunks, _ := buildLoggen(b, Options{})
+	b.SetBytes(raw)
+	cpu := startCPU(b)
+	for b.Loop() {
+		n := int64(0)
+		for _, data := range chunks {
+			ch, _ := Decode(data)
+			it := ch.SizeIterator(-1<<62, 1<<62)
+			for it.Next() {
+				_, l := it.At()
+				n += int64(l)
+			}
+			if it.Err() != nil {
+				b.Fatal(it.Err())
+			}
+		}
+		if n != raw {
+			b.Fatalf("counted %d bytes, want %d", n, raw)
+		}
+	}
+	cpu.report(b, raw)
+}

@@ -48,3 +48,32 @@ func readPlanes(b []byte, n int, fn func(i int, v uint64) bool) ([]byte, error) 
 	}
 	return b[w*n:], nil
 }
+
+// splitPlanes returns the width and the planes of n values written by appendPlanes at the
+// start of b, and the bytes after them.
+func splitPlanes(b []byte, n int) (w int, planes, rest []byte, err error) {
+	if len(b) == 0 || b[0] == 0 || b[0] > 8 {
+		return 0, nil, nil, errPlanes
+	}
+	w = int(b[0])
+	b = b[1:]
+	if len(b) < w*n {
+		return 0, nil, nil, errPlanes
+	}
+	return w, b[:w*n], b[w*n:], nil
+}
+
+// planeValue returns value i of the n values of width w in planes.
+func planeValue(planes []byte, n, w, i int) uint64 {
+	switch w {
+	case 1:
+		return uint64(planes[i])
+	case 2:
+		return uint64(planes[i]) | uint64(planes[n+i])<<8
+	}
+	var v uint64
+	for p := 0; p < w; p++ {
+		v |= uint64(planes[p*n+i]) << (8 * p)
+	}
+	return v
+}

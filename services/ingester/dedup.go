@@ -42,8 +42,9 @@ func (s *stream) held(in []*logproto.EntryAdapter, maxT int64, hasLast bool) []b
 	}
 	s.mu.RLock()
 	for k := range s.head {
-		if e := &s.head[k]; e.Timestamp >= lo && e.Timestamp <= hi {
-			byTS[e.Timestamp] = append(byTS[e.Timestamp], e)
+		// A copy: apply reuses the head's slots once they are compressed into a segment.
+		if e := s.head[k]; e.Timestamp >= lo && e.Timestamp <= hi {
+			byTS[e.Timestamp] = append(byTS[e.Timestamp], &e)
 		}
 	}
 	addSegs(s.headSegs)

@@ -125,8 +125,11 @@ func (s *stream) apply(seq uint64, entries []iter.Entry, now time.Time, target, 
 			sortEntries(tail)
 		}
 		s.headSegs = append(s.headSegs, newHeadSeg(tail))
+		// The segment copied what it keeps: reuse the slots (clear them so the request
+		// arenas they point to can go). Readers copy the head under s.mu.
 		last := s.head[n-1]
-		s.head = append(make([]iter.Entry, 0, 64), last)
+		clear(s.head)
+		s.head = append(s.head[:0], last)
 		s.headTailBytes, s.headUnsorted = len(last.Line), false
 	}
 	if s.headBytes >= target {

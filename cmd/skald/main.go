@@ -55,6 +55,7 @@ func run(args []string) error {
 	}
 	logger := newLogger(cfg.Server.LogLevel)
 	logger.Info("starting skald", "version", buildinfo.Version, "target", cfg.Target)
+	setMemoryLimit(int64(cfg.MemoryLimit), logger)
 	app, err := newApp(cfg, logger)
 	if err != nil {
 		return err

@@ -16,11 +16,30 @@ import (
 // chunk holding them was encoded or dropped). Parsed labels are dropped: stored entries have
 // none.
 func ownEntries(es []iter.Entry) {
+	// First pass: the sizes, and which entries repeat a recent entry's metadata (agents and
+	// the distributor's detected_level give most entries one of a few sets): those share the
+	// first one's copy.
+	var (
+		recent recentSets
+		same   []int32 // same[k] = j+1 when es[k] shares es[j]'s metadata; nil when none does
+	)
 	n, pairs := 0, 0
 	for k := range es {
 		n += len(es[k].Line)
-		pairs += len(es[k].StructuredMetadata)
-		for _, l := range es[k].StructuredMetadata {
+		sm := es[k].StructuredMetadata
+		if len(sm) == 0 {
+			continue
+		}
+		if j, ok := recent.find(sm, func(j int) labels.Labels { return es[j].StructuredMetadata }); ok {
+			if same == nil {
+				same = make([]int32, len(es))
+			}
+			same[k] = int32(j) + 1
+			continue
+		}
+		recent.add(k)
+		pairs += len(sm)
+		for _, l := range sm {
 			n += len(l.Name) + len(l.Value)
 		}
 	}
@@ -43,8 +62,12 @@ func ownEntries(es []iter.Entry) {
 		e := &es[k]
 		e.Line = str(e.Line)
 		e.Parsed = nil
-		if len(e.StructuredMetadata) == 0 {
+		switch {
+		case len(e.StructuredMetadata) == 0:
 			e.StructuredMetadata = nil
+			continue
+		case same != nil && same[k] > 0:
+			e.StructuredMetadata = es[same[k]-1].StructuredMetadata // owned already: j < k
 			continue
 		}
 		start := len(lbls)
@@ -53,4 +76,40 @@ func ownEntries(es []iter.Entry) {
 		}
 		e.StructuredMetadata = lbls[start:len(lbls):len(lbls)]
 	}
+}
+
+// recentSets remembers the last few distinct metadata sets seen, by the index of their first
+// holder, so that runs of entries over a handful of sets can share one copy.
+type recentSets struct {
+	idx  [8]int
+	n    int
+	next int
+}
+
+// find returns the index of a remembered set equal to sm; at(j) is the set of index j.
+func (r *recentSets) find(sm labels.Labels, at func(j int) labels.Labels) (int, bool) {
+	for _, j := range r.idx[:r.n] {
+		if sameLabels(at(j), sm) {
+			return j, true
+		}
+	}
+	return 0, false
+}
+
+func (r *recentSets) add(j int) {
+	r.idx[r.next] = j
+	r.next = (r.next + 1) % len(r.idx)
+	r.n = min(r.n+1, len(r.idx))
+}
+
+// sameLabels is labels.Equal with a shortcut for two views of one slice (entries that already
+// share a set).
+func sameLabels(a, b labels.Labels) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	if len(a) > 0 && &a[0] == &b[0] {
+		return true
+	}
+	return labels.Equal(a, b)
 }

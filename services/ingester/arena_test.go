@@ -95,3 +95,41 @@ func unsafeString(b []byte) string {
 	}
 	return unsafe.String(&b[0], len(b))
 }
+
+// TestOwnEntriesSharesMetadata: entries repeating a recent entry's metadata share one owned
+// copy; every entry still reads its own set, and nothing aliases the request.
+func TestOwnEntriesSharesMetadata(t *testing.T) {
+	buf := make([]byte, 0, 256)
+	s := aliased(buf, "detected_level", "info", "error", "trace_id", "abc")
+	info := labels.Labels{{Name: s[0], Value: s[1]}}
+	errs := labels.Labels{{Name: s[0], Value: s[2]}}
+	both := labels.Labels{{Name: s[0], Value: s[1]}, {Name: s[3], Value: s[4]}}
+	sets := []labels.Labels{info, errs, info, both, nil, errs, info, both}
+	for k := range 20 { // more distinct sets than recentSets remembers
+		sets = append(sets, labels.Labels{{Name: "n", Value: string(rune('a' + k))}})
+	}
+	sets = append(sets, info)
+	es := make([]iter.Entry, len(sets))
+	want := make([]labels.Labels, len(sets))
+	for k, sm := range sets {
+		es[k] = iter.Entry{Timestamp: int64(k), Line: "l", StructuredMetadata: sm}
+		for _, l := range sm {
+			want[k] = append(want[k], labels.Label{Name: string([]byte(l.Name)), Value: string([]byte(l.Value))})
+		}
+	}
+	ownEntries(es)
+	for k := range buf[:cap(buf)] {
+		buf[:cap(buf)][k] = '#'
+	}
+	for k := range es {
+		if !labels.Equal(es[k].StructuredMetadata, want[k]) {
+			t.Fatalf("entry %d metadata %v, want %v", k, es[k].StructuredMetadata, want[k])
+		}
+	}
+	if &es[2].StructuredMetadata[0] != &es[0].StructuredMetadata[0] || &es[7].StructuredMetadata[0] != &es[3].StructuredMetadata[0] {
+		t.Error("repeated metadata sets not shared")
+	}
+	if &es[1].StructuredMetadata[0] == &es[0].StructuredMetadata[0] {
+		t.Error("different sets shared")
+	}
+}

@@ -23,9 +23,13 @@ const defaultHeadBlockSize = 256 << 10
 // timestamps, line lengths and metadata apart, the lines concatenated and compressed with s2.
 // Immutable.
 type headSeg struct {
-	ts         []int64
-	lens       []uint32
-	sm         []labels.Labels // nil when no entry has metadata
+	ts   []int64
+	lens []uint32
+	// smSets are the distinct structured-metadata sets (owned copies), smIdx per entry 0 for
+	// none or 1 + the index of its set; both nil when no entry has metadata. Entries carry one
+	// of a few sets (detected_level), so a set is kept once, not per entry.
+	smSets     []labels.Labels
+	smIdx      []uint32
 	data       []byte
 	minT, maxT int64
 	raw        int // line bytes
@@ -55,17 +59,41 @@ func newHeadSeg(es []iter.Entry) *headSeg {
 	g.data = bytes.Clone(s2.Encode(sc.comp[:cap(sc.comp)], buf))
 	sc.buf = buf
 	if hasSM {
-		own := make([]iter.Entry, len(es))
+		g.smIdx = make([]uint32, len(es))
+		var recent recentSets
+		at := func(j int) labels.Labels { return g.smSets[j] }
 		for k := range es {
-			own[k].StructuredMetadata = es[k].StructuredMetadata
+			sm := es[k].StructuredMetadata
+			if len(sm) == 0 {
+				continue
+			}
+			j, ok := recent.find(sm, at)
+			if !ok {
+				j = len(g.smSets)
+				g.smSets = append(g.smSets, sm)
+				recent.add(j)
+			}
+			g.smIdx[k] = uint32(j) + 1
+		}
+		// Copy the sets' strings, so the segment keeps nothing of es alive.
+		own := make([]iter.Entry, len(g.smSets))
+		for j, sm := range g.smSets {
+			own[j].StructuredMetadata = sm
 		}
 		ownEntries(own)
-		g.sm = make([]labels.Labels, len(es))
-		for k := range own {
-			g.sm[k] = own[k].StructuredMetadata
+		for j := range own {
+			g.smSets[j] = own[j].StructuredMetadata
 		}
 	}
 	return g
+}
+
+// metadata returns entry k's structured metadata.
+func (g *headSeg) metadata(k int) labels.Labels {
+	if g.smIdx == nil || g.smIdx[k] == 0 {
+		return nil
+	}
+	return g.smSets[g.smIdx[k]-1]
 }
 
 // entries decompresses the segment. The lines share one fresh buffer.
@@ -86,9 +114,7 @@ func (g *headSeg) entries() ([]iter.Entry, error) {
 			out[k].Line = unsafe.String(&buf[off], n)
 		}
 		off += n
-		if g.sm != nil {
-			out[k].StructuredMetadata = g.sm[k]
-		}
+		out[k].StructuredMetadata = g.metadata(k)
 	}
 	return out, nil
 }
@@ -161,12 +187,9 @@ func (sc *segScratch) decodeSegs(segs []*headSeg) ([]iter.Entry, error) {
 		start := len(es)
 		for k := range g.ts {
 			l := int(g.lens[k])
-			e := iter.Entry{Timestamp: g.ts[k]}
+			e := iter.Entry{Timestamp: g.ts[k], StructuredMetadata: g.metadata(k)}
 			if l > 0 {
 				e.Line = unsafe.String(&buf[off], l)
-			}
-			if g.sm != nil {
-				e.StructuredMetadata = g.sm[k]
 			}
 			es = append(es, e)
 			off += l

@@ -36,6 +36,20 @@ func TestHeadSegRoundTrip(t *testing.T) {
 		{Timestamp: 2, Line: "b"},
 		{Timestamp: 3, Line: "c", StructuredMetadata: labels.Labels{{Name: "k", Value: ""}, {Name: "z", Value: "v"}}},
 	})
+	// A few repeated sets (kept once each) and, past them, more distinct ones than the
+	// segment compares each entry with.
+	var many []iter.Entry
+	for k := range 100 {
+		sm := labels.Labels{{Name: "detected_level", Value: []string{"info", "warn", "error"}[k%3]}}
+		if k > 50 {
+			sm = append(sm, labels.Label{Name: "trace_id", Value: fmt.Sprint(k)})
+		}
+		many = append(many, iter.Entry{Timestamp: int64(k), Line: fmt.Sprint("line ", k), StructuredMetadata: sm})
+	}
+	f("many sets", many)
+	if g := newHeadSeg(many[:50]); len(g.smSets) != 3 {
+		t.Errorf("%d metadata sets kept for 3 distinct ones", len(g.smSets))
+	}
 }
 
 // TestHeadSegmentsKeepOrder applies random batches (out of order, with timestamp ties and

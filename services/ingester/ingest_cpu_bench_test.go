@@ -61,6 +61,10 @@ func BenchmarkPushFlog(b *testing.B) {
 		raw += n
 	}
 	raw /= bodies
+	var levels [][]*logproto.LabelPairAdapter
+	for _, l := range []string{"info", "info", "info", "warn", "error"} {
+		levels = append(levels, []*logproto.LabelPairAdapter{{Name: "detected_level", Value: l}})
+	}
 	reqs := make([][]*logproto.PushRequest, workers)
 	for w := range reqs {
 		for k := range bodies {
@@ -71,7 +75,10 @@ func BenchmarkPushFlog(b *testing.B) {
 				req.Streams = append(req.Streams, sas[j])
 			}
 			for j, l := range lines[k] {
-				sas[j%streams].Entries = append(sas[j%streams].Entries, entry(0, l))
+				e := entry(0, l)
+				// The distributor gives every entry a detected_level.
+				e.StructuredMetadata = levels[j%len(levels)]
+				sas[j%streams].Entries = append(sas[j%streams].Entries, e)
 			}
 			reqs[w] = append(reqs[w], req)
 		}

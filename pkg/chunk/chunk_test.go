@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/skaldlogs/skald/pkg/iter"
@@ -290,4 +291,42 @@ func decodeAndDrain(data []byte, meta Meta) error {
 	// The hash column is read only by the info iterator.
 	_, err = drainInfos(ch.InfoIterator(meta.MinT, meta.MaxT+1))
 	return err
+}
+
+// TestIteratorKeepsNeedleLines: with required literals the iterators (direct and prepared, every
+// format variant) yield exactly the entries whose line holds all of them, metadata included.
+func TestIteratorKeepsNeedleLines(t *testing.T) {
+	entries := flogEntries(31, 3000, true)
+	for _, vc := range versionCases {
+		data, meta, err := buildVersion(entries, Options{BlockSize: 8 << 10, LineHashes: vc.hashes}, vc.version)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ch, err := Decode(data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, needles := range [][]string{{"user42"}, {"POST", "/orders/"}, {"absent-needle"}} {
+			var want []iter.Entry
+			for _, e := range entries {
+				if strings.Contains(e.Line, needles[0]) && strings.Contains(e.Line, needles[len(needles)-1]) {
+					want = append(want, e)
+				}
+			}
+			got, err := drain(ch.Iterator(meta.MinT, meta.MaxT+1, iter.Forward, needles))
+			if err != nil {
+				t.Fatal(err)
+			}
+			sameEntries(t, got, want)
+			pre, err := ch.Prepare(meta.MinT, meta.MaxT+1, needles)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err = drain(pre.Iterator(iter.Backward))
+			if err != nil {
+				t.Fatal(err)
+			}
+			sameEntries(t, got, reversed(want))
+		}
+	}
 }

@@ -250,6 +250,9 @@ type decodedBlock struct {
 	lines   []byte
 	meta    []byte
 	metaOff []int // start of each entry's metadata in meta; nil when the block has none
+	// orig maps an entry to its index in the block when only some were kept (needles); the
+	// metadata offsets cover all entries.
+	orig []int32
 }
 
 // loadTimes decodes timestamps and line lengths of block b.
@@ -337,8 +340,12 @@ func (c *Chunk) loadTimesV3(b int, col []byte, db *decodedBlock) error {
 }
 
 // loadLines decodes the lines and structured metadata of block b; loadTimes must have run.
-func (c *Chunk) loadLines(b int, db *decodedBlock) error {
+// With needles the block keeps only the entries whose line contains every needle (those the
+// pipeline's line filters would let through): a block the token filter let through by a false
+// positive then costs no line allocation and no pipeline work.
+func (c *Chunk) loadLines(b int, db *decodedBlock, needles []string) error {
 	var lines []byte
+	var keep []int32
 	var err error
 	if c.version >= formatVersion {
 		var src []byte
@@ -346,13 +353,25 @@ func (c *Chunk) loadLines(b int, db *decodedBlock) error {
 		if src, off, err = c.columnSrc(b, colLines); err != nil {
 			return err
 		}
-		if lines, err = decodeLines(c.codec, src, c.blocks[b].rawLen[colLines], db.lens, db.ts); err != nil {
+		if lines, keep, err = decodeLines(c.codec, src, c.blocks[b].rawLen[colLines], db.lens, db.ts, needles); err != nil {
 			return corrupt(b, off, "lines", err)
 		}
-	} else if lines, err = c.column(b, colLines); err != nil {
-		return err
+	} else {
+		if lines, err = c.column(b, colLines); err != nil {
+			return err
+		}
+		if len(needles) > 0 {
+			lines, keep = filterLines(lines, db.lens, needles)
+		}
 	}
 	db.lines = lines
+	db.orig = keep
+	if keep != nil {
+		for j, i := range keep {
+			db.ts[j], db.lens[j] = db.ts[i], db.lens[i]
+		}
+		db.ts, db.lens = db.ts[:len(keep)], db.lens[:len(keep)]
+	}
 	db.offs = db.offs[:0]
 	off := 0
 	for _, l := range db.lens {
@@ -397,6 +416,9 @@ func (c *Chunk) loadMeta(b int, db *decodedBlock) error {
 func (db *decodedBlock) metaRaw(i int) []byte {
 	if db.metaOff == nil {
 		return nil
+	}
+	if db.orig != nil {
+		i = int(db.orig[i])
 	}
 	end := len(db.meta)
 	if i+1 < len(db.metaOff) {

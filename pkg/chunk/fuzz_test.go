@@ -226,7 +226,7 @@ func FuzzDecodeLines(f *testing.F) {
 		if err != nil {
 			f.Fatal(err)
 		}
-		if out, err := decodeLines(c, src, size, lens, ts); err != nil || string(out) != string(all) {
+		if out, _, err := decodeLines(c, src, size, lens, ts, nil); err != nil || string(out) != string(all) {
 			f.Fatalf("%v seed does not round-trip: %v", c, err)
 		}
 		if e.shaped < len(lines)/2 || !bytes.Contains(e.frame0(), []byte{slotTime}) {
@@ -239,9 +239,20 @@ func FuzzDecodeLines(f *testing.F) {
 		if codec%2 == 1 {
 			c = CodecZstd
 		}
-		out, err := decodeLines(c, src, size, lens, ts)
+		out, _, err := decodeLines(c, src, size, lens, ts, nil)
 		if err == nil && len(out) != size {
 			t.Fatalf("%d bytes, want %d", len(out), size)
+		}
+		// With a needle, the kept lines are the rebuilt lines that hold it.
+		kept, keep, ferr := decodeLines(c, src, size, lens, ts, []string{"a"})
+		if (ferr == nil) != (err == nil) && ferr != nil {
+			t.Fatalf("filtered decode fails (%v) where the full one does not", ferr)
+		}
+		if err == nil && ferr == nil {
+			want, wantKeep := filterLines(out, lens, []string{"a"})
+			if string(kept) != string(want) || !slices.Equal(keep, wantKeep) {
+				t.Fatal("filtered decode differs from filtering the full one")
+			}
 		}
 	})
 }

@@ -40,10 +40,11 @@ type EntryIterator struct {
 	meta metaCache
 }
 
-// Iterator returns the entries with from <= ts < through in direction dir. Blocks whose token
-// filter proves that no line contains every one of requiredLiterals are skipped without being
-// decompressed; entries of blocks that are read are not filtered by requiredLiterals (the
-// pipeline does that), so the caller still applies its line filters.
+// Iterator returns the entries with from <= ts < through in direction dir. With
+// requiredLiterals it yields only the entries whose line contains every one of them: blocks
+// whose token filter proves that no line does are skipped without being decompressed, and the
+// lines of the blocks that are read are checked one by one (the pipeline's line filters would
+// drop the others anyway; the caller still applies them).
 func (c *Chunk) Iterator(from, through int64, dir iter.Direction, requiredLiterals []string) *EntryIterator {
 	it := &EntryIterator{c: c, from: from, through: through, backward: dir == iter.Backward, needles: requiredLiterals}
 	it.blocks = c.overlapping(from, through)
@@ -107,7 +108,7 @@ func (it *EntryIterator) nextBlock() bool {
 				continue
 			}
 			it.db = &it.own
-			if err := it.c.loadBlock(b, it.db, &it.stats); err != nil {
+			if err := it.c.loadBlock(b, it.db, &it.stats, it.needles); err != nil {
 				it.err = err
 				return false
 			}
@@ -127,11 +128,12 @@ func (it *EntryIterator) nextBlock() bool {
 }
 
 // loadBlock decompresses block b's times, lines and metadata into db and counts the work.
-func (c *Chunk) loadBlock(b int, db *decodedBlock, st *IterStats) error {
+// With needles only the entries whose line holds every needle are kept (loadLines).
+func (c *Chunk) loadBlock(b int, db *decodedBlock, st *IterStats, needles []string) error {
 	if err := c.loadTimes(b, db); err != nil {
 		return err
 	}
-	if err := c.loadLines(b, db); err != nil {
+	if err := c.loadLines(b, db, needles); err != nil {
 		return err
 	}
 	m := &c.blocks[b]
@@ -156,7 +158,8 @@ type Prepared struct {
 }
 
 // Prepare decompresses the blocks overlapping [from, through) whose token filters admit every
-// needle. A damaged block is reported here, as a *CorruptionError.
+// needle, keeping the entries whose line contains every needle (as Iterator). A damaged block
+// is reported here, as a *CorruptionError.
 func (c *Chunk) Prepare(from, through int64, needles []string) (*Prepared, error) {
 	p := &Prepared{c: c, from: from, through: through, blocks: make([]*decodedBlock, len(c.blocks))}
 	bs := c.overlapping(from, through)
@@ -167,7 +170,7 @@ func (c *Chunk) Prepare(from, through int64, needles []string) (*Prepared, error
 			continue
 		}
 		db := &decodedBlock{}
-		if err := c.loadBlock(b, db, &p.stats); err != nil {
+		if err := c.loadBlock(b, db, &p.stats, needles); err != nil {
 			return nil, err
 		}
 		p.blocks[b] = db

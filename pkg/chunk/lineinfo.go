@@ -71,7 +71,7 @@ func (it *InfoIterator) Hash() (uint64, error) {
 		return it.hashes[it.i], nil
 	}
 	if !it.linesLoaded {
-		if err := it.c.loadLines(it.cur, &it.db); err != nil {
+		if err := it.c.loadLines(it.cur, &it.db, nil); err != nil {
 			return 0, err
 		}
 		it.linesLoaded = true
@@ -142,7 +142,7 @@ func (it *InfoIterator) load(b int) error {
 		}
 		cols = append(cols, colHashes)
 	} else {
-		if err := c.loadLines(b, db); err != nil {
+		if err := c.loadLines(b, db, nil); err != nil {
 			return err
 		}
 		for i := 0; i < m.entries; i++ {

@@ -1,6 +1,7 @@
 package chunk
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"sync"
@@ -43,6 +44,8 @@ type shapeDecoder struct {
 	counts  []int
 	suf     []uint64
 	tf      timeFormatter
+	rawOff  int    // raw lines consumed
+	line    []byte // scratch for a line tested against needles
 	compLen []int
 	rawLen  []int
 }
@@ -53,34 +56,66 @@ var errShape = errors.New("bad shaped lines")
 
 // decodeLines rebuilds the lines of a version 3 block from its lines column src (checksum
 // already verified) into a new buffer of exactly size bytes. lens and ts are the block's line
-// lengths and timestamps, already validated.
-func decodeLines(codec Codec, src []byte, size int, lens []int, ts []int64) ([]byte, error) {
+// lengths and timestamps, already validated. With needles, only the lines that contain every
+// needle are kept, back to back, and keep lists their indexes (a needle search keeps a line or
+// two of a block, so it allocates for those only); keep is nil without needles.
+func decodeLines(codec Codec, src []byte, size int, lens []int, ts []int64, needles []string) (lines []byte, keep []int32, err error) {
 	if size == 0 {
 		if len(src) != 0 {
-			return nil, fmt.Errorf("%d bytes for no lines", len(src))
+			return nil, nil, fmt.Errorf("%d bytes for no lines", len(src))
 		}
-		return nil, nil
+		return nil, nil, nil
 	}
 	if len(src) == 0 {
-		return nil, errors.New("empty lines column")
+		return nil, nil, errors.New("empty lines column")
 	}
 	switch src[0] {
 	case linesPlain:
-		return decompress(codec, src[1:], size)
+		out, err := decompress(codec, src[1:], size)
+		if err != nil || len(needles) == 0 {
+			return out, nil, err
+		}
+		out, keep = filterLines(out, lens, needles)
+		return out, keep, nil
 	case linesShaped:
 		d := shapeDecoders.Get().(*shapeDecoder)
-		out, err := d.decode(codec, src[1:], size, lens, ts)
+		out, keep, err := d.decode(codec, src[1:], size, lens, ts, needles)
 		shapeDecoders.Put(d)
-		return out, err
+		return out, keep, err
 	}
-	return nil, fmt.Errorf("unknown lines container kind %d", src[0])
+	return nil, nil, fmt.Errorf("unknown lines container kind %d", src[0])
 }
 
-func (d *shapeDecoder) decode(codec Codec, src []byte, size int, lens []int, ts []int64) ([]byte, error) {
+// filterLines keeps the lines (back to back in lines, split by lens) that contain every needle,
+// in place, and returns them and their indexes.
+func filterLines(lines []byte, lens []int, needles []string) ([]byte, []int32) {
+	keep := []int32{}
+	w, off := 0, 0
+	for i, l := range lens {
+		line := lines[off : off+l]
+		off += l
+		if containsAll(line, needles) {
+			w += copy(lines[w:], line)
+			keep = append(keep, int32(i))
+		}
+	}
+	return lines[:w], keep
+}
+
+func containsAll(line []byte, needles []string) bool {
+	for _, n := range needles {
+		if !bytes.Contains(line, []byte(n)) {
+			return false
+		}
+	}
+	return true
+}
+
+func (d *shapeDecoder) decode(codec Codec, src []byte, size int, lens []int, ts []int64, needles []string) ([]byte, []int32, error) {
 	db := decbuf{b: src}
 	nf := db.size(len(src) / 2)
 	if db.err != nil || nf < 2 {
-		return nil, fmt.Errorf("%w: %d frames", errShape, nf)
+		return nil, nil, fmt.Errorf("%w: %d frames", errShape, nf)
 	}
 	// Bound what the frames may decompress to: a damaged header must not make us allocate
 	// without limit. Values and lengths take at most about the line bytes plus 10 bytes each.
@@ -95,7 +130,7 @@ func (d *shapeDecoder) decode(codec Codec, src []byte, size int, lens []int, ts 
 		total += d.compLen[i]
 	}
 	if db.err != nil || total != len(db.b) {
-		return nil, fmt.Errorf("%w: frame table", errShape)
+		return nil, nil, fmt.Errorf("%w: frame table", errShape)
 	}
 	for len(d.frames) < nf {
 		d.frames = append(d.frames, nil)
@@ -104,14 +139,14 @@ func (d *shapeDecoder) decode(codec Codec, src []byte, size int, lens []int, ts 
 	for i := 0; i < nf; i++ {
 		f, err := decompressTo(codec, d.frames[i], body[:d.compLen[i]], d.rawLen[i])
 		if err != nil {
-			return nil, fmt.Errorf("frame %d: %w", i, err)
+			return nil, nil, fmt.Errorf("frame %d: %w", i, err)
 		}
 		d.frames[i] = f
 		body = body[d.compLen[i]:]
 	}
 	ids, err := d.parseShapes(d.frames[0], nf-2, len(lens))
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	raw := d.frames[1]
 	rawTotal := 0
@@ -121,67 +156,88 @@ func (d *shapeDecoder) decode(codec Codec, src []byte, size int, lens []int, ts 
 		}
 	}
 	if rawTotal != len(raw) {
-		return nil, fmt.Errorf("%w: raw lines %d bytes, want %d", errShape, len(raw), rawTotal)
+		return nil, nil, fmt.Errorf("%w: raw lines %d bytes, want %d", errShape, len(raw), rawTotal)
 	}
 	if err := d.parseCols(nf - 2); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 
-	out := make([]byte, 0, size)
-	rawOff := 0
-	for i, id := range ids {
-		start := len(out)
-		if id == 0 {
-			out = append(out, raw[rawOff:rawOff+lens[i]]...)
-			rawOff += lens[i]
-			continue
-		}
-		for _, op := range d.ops[id-1] {
-			out = append(out, op.lit...)
-			switch op.kind {
-			case slotValue:
-				c := &d.cols[op.col]
-				switch c.kind {
-				case colText:
-					l := int(c.lens[c.n])
-					out = append(out, c.data[c.off:c.off+l]...)
-					c.off += l
-				case colHex:
-					l := int(c.lens[c.n])
-					out = appendHex(out, c.data[c.off:c.off+l/2])
-					c.off += l / 2
-				case colDict:
-					out = append(out, c.dict[c.data[c.n]]...)
-				case colSplit:
-					e := c.data[c.n]
-					out = append(out, c.dict[e]...)
-					if c.dictNum[e] {
-						out = appendDecimal(out, c.suf[c.sn])
-						c.sn++
-					}
-				case colLead:
-					e := c.data[c.n]
-					if c.dictNum[e] {
-						out = appendDecimal(out, c.suf[c.sn])
-						c.sn++
-					}
-					out = append(out, c.dict[e]...)
-				case colNum:
-					out = appendNumValue(out, c, c.n)
-				}
-				c.n++
-			case slotTime:
-				out = d.tf.appendTime(out, ts[i])
+	d.rawOff = 0
+	if len(needles) == 0 {
+		out := make([]byte, 0, size)
+		for i, id := range ids {
+			start := len(out)
+			out = d.appendLine(out, raw, id, lens[i], ts[i])
+			if len(out)-start != lens[i] || len(out) > size {
+				return nil, nil, fmt.Errorf("%w: line %d rebuilt to %d bytes, want %d", errShape, i, len(out)-start, lens[i])
 			}
 		}
-		if len(out)-start != lens[i] || len(out) > size {
-			return nil, fmt.Errorf("%w: line %d rebuilt to %d bytes, want %d", errShape, i, len(out)-start, lens[i])
+		if len(out) != size {
+			return nil, nil, fmt.Errorf("%w: lines rebuilt to %d bytes, want %d", errShape, len(out), size)
+		}
+		return out, nil, nil
+	}
+	var out []byte
+	keep := []int32{}
+	for i, id := range ids {
+		d.line = d.appendLine(d.line[:0], raw, id, lens[i], ts[i])
+		if len(d.line) != lens[i] {
+			return nil, nil, fmt.Errorf("%w: line %d rebuilt to %d bytes, want %d", errShape, i, len(d.line), lens[i])
+		}
+		if containsAll(d.line, needles) {
+			out = append(out, d.line...)
+			keep = append(keep, int32(i))
 		}
 	}
-	if len(out) != size {
-		return nil, fmt.Errorf("%w: lines rebuilt to %d bytes, want %d", errShape, len(out), size)
+	return out, keep, nil
+}
+
+// appendLine rebuilds the next line, of shape id (0: raw) and length l, stamped ts.
+func (d *shapeDecoder) appendLine(out, raw []byte, id byte, l int, ts int64) []byte {
+	if id == 0 {
+		out = append(out, raw[d.rawOff:d.rawOff+l]...)
+		d.rawOff += l
+		return out
 	}
-	return out, nil
+	for _, op := range d.ops[id-1] {
+		out = append(out, op.lit...)
+		switch op.kind {
+		case slotValue:
+			c := &d.cols[op.col]
+			switch c.kind {
+			case colText:
+				l := int(c.lens[c.n])
+				out = append(out, c.data[c.off:c.off+l]...)
+				c.off += l
+			case colHex:
+				l := int(c.lens[c.n])
+				out = appendHex(out, c.data[c.off:c.off+l/2])
+				c.off += l / 2
+			case colDict:
+				out = append(out, c.dict[c.data[c.n]]...)
+			case colSplit:
+				e := c.data[c.n]
+				out = append(out, c.dict[e]...)
+				if c.dictNum[e] {
+					out = appendDecimal(out, c.suf[c.sn])
+					c.sn++
+				}
+			case colLead:
+				e := c.data[c.n]
+				if c.dictNum[e] {
+					out = appendDecimal(out, c.suf[c.sn])
+					c.sn++
+				}
+				out = append(out, c.dict[e]...)
+			case colNum:
+				out = appendNumValue(out, c, c.n)
+			}
+			c.n++
+		case slotTime:
+			out = d.tf.appendTime(out, ts)
+		}
+	}
+	return out
 }
 
 const hexDigits = "0123456789abcdef"

@@ -1,10 +1,11 @@
 package ingester
 
 import (
-	"unsafe"
+	"strings"
 
 	"github.com/skaldlogs/skald/pkg/iter"
 	"github.com/skaldlogs/skald/pkg/labels"
+	"github.com/skaldlogs/skald/proto/logproto"
 )
 
 // ownEntries rewrites es in place so that no string of theirs aliases the request or WAL
@@ -43,7 +44,11 @@ func ownEntries(es []iter.Entry) {
 			n += len(l.Name) + len(l.Value)
 		}
 	}
-	arena := make([]byte, 0, n)
+	// A strings.Builder grown once is the arena: its buffer is not zeroed first (every byte
+	// is written), it never grows again (exact size), and the strings String returns stay
+	// valid as it is appended to.
+	var arena strings.Builder
+	arena.Grow(n)
 	var lbls []labels.Label
 	if pairs > 0 {
 		lbls = make([]labels.Label, 0, pairs)
@@ -52,11 +57,9 @@ func ownEntries(es []iter.Entry) {
 		if len(s) == 0 {
 			return ""
 		}
-		start := len(arena)
-		arena = append(arena, s...)
-		// arena never grows (exact capacity), so earlier strings stay valid; bytes are
-		// never written again after this.
-		return unsafe.String(&arena[start], len(s))
+		start := arena.Len()
+		arena.WriteString(s)
+		return arena.String()[start:]
 	}
 	for k := range es {
 		e := &es[k]
@@ -112,4 +115,44 @@ func sameLabels(a, b labels.Labels) bool {
 		return true
 	}
 	return labels.Equal(a, b)
+}
+
+// metadataSets converts entries' structured metadata from the wire, returning the labels of a
+// recent equal set instead of new ones: most entries carry one of a few sets
+// (detected_level), and ownEntries then copies each set once.
+type metadataSets struct {
+	recent [4]labels.Labels
+	n      int
+	next   int
+}
+
+func (m *metadataSets) convert(ps []*logproto.LabelPairAdapter) labels.Labels {
+	if len(ps) == 0 {
+		return nil
+	}
+	for _, ls := range m.recent[:m.n] {
+		if equalPairs(ls, ps) {
+			return ls
+		}
+	}
+	ls := make(labels.Labels, len(ps))
+	for k, p := range ps {
+		ls[k] = labels.Label{Name: p.GetName(), Value: p.GetValue()}
+	}
+	m.recent[m.next] = ls
+	m.next = (m.next + 1) % len(m.recent)
+	m.n = min(m.n+1, len(m.recent))
+	return ls
+}
+
+func equalPairs(ls labels.Labels, ps []*logproto.LabelPairAdapter) bool {
+	if len(ls) != len(ps) {
+		return false
+	}
+	for k, p := range ps {
+		if ls[k].Name != p.GetName() || ls[k].Value != p.GetValue() {
+			return false
+		}
+	}
+	return true
 }

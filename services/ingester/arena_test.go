@@ -133,3 +133,35 @@ func TestOwnEntriesSharesMetadata(t *testing.T) {
 		t.Error("different sets shared")
 	}
 }
+
+func TestMetadataSets(t *testing.T) {
+	var m metadataSets
+	pairs := func(kv ...string) []*logproto.LabelPairAdapter {
+		var out []*logproto.LabelPairAdapter
+		for k := 0; k < len(kv); k += 2 {
+			out = append(out, &logproto.LabelPairAdapter{Name: kv[k], Value: kv[k+1]})
+		}
+		return out
+	}
+	if m.convert(nil) != nil {
+		t.Fatal("no metadata converted to labels")
+	}
+	info := m.convert(pairs("detected_level", "info"))
+	warn := m.convert(pairs("detected_level", "warn"))
+	if again := m.convert(pairs("detected_level", "info")); &again[0] != &info[0] {
+		t.Error("a recent set converted anew")
+	}
+	if !labels.Equal(warn, labels.Labels{{Name: "detected_level", Value: "warn"}}) || &warn[0] == &info[0] {
+		t.Errorf("warn converted to %v", warn)
+	}
+	two := m.convert(pairs("detected_level", "info", "trace_id", "x"))
+	if !labels.Equal(two, labels.Labels{{Name: "detected_level", Value: "info"}, {Name: "trace_id", Value: "x"}}) {
+		t.Errorf("two pairs converted to %v", two)
+	}
+	for k := range 10 { // push info out of the recent sets
+		m.convert(pairs("n", string(rune('a'+k))))
+	}
+	if again := m.convert(pairs("detected_level", "info")); &again[0] == &info[0] || !labels.Equal(again, info) {
+		t.Errorf("after eviction: %v (shared %v)", again, &again[0] == &info[0])
+	}
+}

@@ -138,7 +138,10 @@ func (i *Ingester) validate(userID string, t *tenantState, s *stream, in []*logp
 	s.mu.RUnlock()
 	window := i.cfg.OutOfOrderWindow().Nanoseconds()
 	acc := accepted{t: t, s: s, entries: make([]iter.Entry, 0, len(in))}
-	var failed []string
+	var (
+		failed []string
+		sms    metadataSets
+	)
 	nFailed := 0
 	held := s.held(in, maxT, hasLast)
 	for k, ea := range in {
@@ -149,7 +152,12 @@ func (i *Ingester) validate(userID string, t *tenantState, s *stream, in []*logp
 			i.metrics.discarded.WithLabelValues("duplicate").Inc()
 			continue
 		}
-		e := iter.EntryFromProto(ea)
+		// iter.EntryFromProto, but entries repeating a recent metadata set share its labels.
+		var ts int64
+		if t := ea.GetTimestamp(); t != nil {
+			ts = t.GetSeconds()*1e9 + int64(t.GetNanos())
+		}
+		e := iter.Entry{Timestamp: ts, Line: ea.GetLine(), StructuredMetadata: sms.convert(ea.GetStructuredMetadata())}
 		if hasLast {
 			if cutoff := maxT - window; e.Timestamp < cutoff {
 				nFailed++
@@ -167,7 +175,6 @@ func (i *Ingester) validate(userID string, t *tenantState, s *stream, in []*logp
 				continue
 			}
 		}
-		e.Parsed = nil
 		acc.entries = append(acc.entries, e)
 		if !hasLast || e.Timestamp > maxT {
 			maxT = e.Timestamp

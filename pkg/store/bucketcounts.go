@@ -1,6 +1,8 @@
 package store
 
 import (
+	"math"
+
 	"github.com/skaldlogs/skald/pkg/chunk"
 	"github.com/skaldlogs/skald/pkg/index"
 	"github.com/skaldlogs/skald/pkg/iter"
@@ -9,47 +11,34 @@ import (
 )
 
 // seriesBucketCounts returns the samples of a count or byte sum (log.SizeOnly) of one stream
-// already summed per bucket of grid. A chunk that overlaps no other is counted block by block
-// (chunk.CountBuckets) without handing over its entries; overlapping chunks are merged entry
-// by entry to drop copies (seriesSizeSamples) and then summed. Labels come from the extractor
-// per metadata set, as seriesSizeSamples computes them. Only for streams no other source
-// returns (SelectSampleParams.CutFor is NoCut): the samples carry logql.BucketHash.
+// already summed per bucket of grid. A chunk is counted block by block (chunk.CountBuckets)
+// without handing over its entries, except where chunks of a run overlap: there, and only
+// there, entries are merged one by one to drop copies (see countRun) and then summed. Labels
+// come from the extractor per metadata set, as seriesSizeSamples computes them. Only for
+// streams no other source returns (SelectSampleParams.CutFor is NoCut): the samples carry
+// logql.BucketHash.
 func (qs *queryState) seriesBucketCounts(sp *seriesPlan, se log.StreamSampleExtractor, kind log.LineExtraction, grid logql.BucketGrid) iter.SampleIterator {
 	if len(sp.refs) == 0 {
 		return nil
 	}
-	it := &bucketCountIterator{qs: qs, grid: grid, bytes: kind == log.BytesExtraction, hash: sp.fp, labeller: sizeSampleIterator{se: se}}
-	for _, run := range overlapRuns(sp) {
-		if len(run) == 1 {
-			it.parts = append(it.parts, countPart{ref: run[0]})
-			continue
-		}
-		// Built here, not in a worker: it registers its chunk iterators with the query.
-		sub := *sp
-		sub.refs = run
-		merged := qs.seriesSizeSamples(&sub, se, kind, false)
-		it.parts = append(it.parts, countPart{merged: logql.NewBucketIterator(merged, grid, logql.NoCut)})
-	}
+	it := &bucketCountIterator{qs: qs, runs: overlapRuns(sp), grid: grid, bytes: kind == log.BytesExtraction, hash: sp.fp, se: se, labeller: sizeSampleIterator{se: se}}
 	qs.chunkIts = append(qs.chunkIts, it)
+	qs.dupCounters = append(qs.dupCounters, it)
 	qs.pf.markUrgent(qs.jobs[sp.refs[0].Key])
 	return it
 }
 
-// countPart is a chunk to count, or a merge of overlapping chunks already summed.
-type countPart struct {
-	ref    index.ChunkRef
-	merged iter.SampleIterator
-}
-
-// bucketCountIterator counts one stream's chunks, one chunk at a time, in time order.
+// bucketCountIterator counts one stream's runs of chunks, one run at a time, in time order.
 type bucketCountIterator struct {
 	qs       *queryState
-	parts    []countPart
+	runs     [][]index.ChunkRef
 	grid     logql.BucketGrid
 	bytes    bool
 	hash     uint64
+	se       log.StreamSampleExtractor
 	labeller sizeSampleIterator // for its cache of labels per metadata set
 	stats    chunk.IterStats    // of the chunks counted so far
+	dups     int64              // copies the merges of overlapping chunks dropped
 	buf      []labelledSampleAt
 	i        int
 	err      error
@@ -58,35 +47,59 @@ type bucketCountIterator struct {
 func (b *bucketCountIterator) Next() bool {
 	b.i++
 	for b.i >= len(b.buf) {
-		if b.err != nil || len(b.parts) == 0 {
+		if b.err != nil || len(b.runs) == 0 {
 			return false
 		}
 		b.buf, b.i = b.buf[:0], 0
-		if p := b.parts[0]; p.merged != nil {
-			b.err = b.drain(p.merged)
-		} else {
-			b.err = b.count(p.ref)
-		}
-		b.parts = b.parts[1:]
+		b.err = b.countRun(b.runs[0])
+		b.runs = b.runs[1:]
 	}
 	return true
 }
 
-// drain fills buf with a merged run's bucket samples (a few per step).
-func (b *bucketCountIterator) drain(it iter.SampleIterator) error {
-	for it.Next() {
-		b.buf = append(b.buf, labelledSampleAt{s: it.At(), lbls: it.Labels()})
+// countRun fills buf with the bucket samples of a run of chunks (sorted by From). Before the
+// second chunk starts only the first has entries, and after the second-latest chunk ends only
+// the latest has: those parts are counted block by block, the part between merged.
+func (b *bucketCountIterator) countRun(run []index.ChunkRef) error {
+	cs := make([]*chunk.Chunk, len(run))
+	for i, ref := range run {
+		c, _, err := b.qs.pf.take(b.qs.jobs[ref.Key])
+		if err != nil {
+			return err
+		}
+		cs[i] = c // nil: nothing of it in the query's range
 	}
-	return it.Err()
-}
-
-// count fills buf with one chunk's bucket samples.
-func (b *bucketCountIterator) count(ref index.ChunkRef) error {
-	c, _, err := b.qs.pf.take(b.qs.jobs[ref.Key])
-	if err != nil || c == nil {
+	start, end := b.qs.pf.start, b.qs.pf.end
+	if len(run) == 1 {
+		return b.count(cs[0], start, end)
+	}
+	lo := run[1].From
+	last, hi := 0, int64(math.MinInt64) // the chunk ending last, and the second-latest end
+	for i, ref := range run {
+		if ref.Through > run[last].Through {
+			last = i
+		}
+	}
+	for i, ref := range run {
+		if i != last {
+			hi = max(hi, ref.Through)
+		}
+	}
+	if err := b.count(cs[0], start, min(lo, end)); err != nil {
 		return err
 	}
-	st, err := c.CountBuckets(b.qs.pf.start, b.qs.pf.end, b.grid.Width, b.grid.Anchor, func(bc chunk.BucketCount) {
+	if err := b.merge(cs, max(lo, start), min(hi+1, end)); err != nil {
+		return err
+	}
+	return b.count(cs[last], max(hi+1, start), end)
+}
+
+// count adds the bucket samples of c's entries in [from, through).
+func (b *bucketCountIterator) count(c *chunk.Chunk, from, through int64) error {
+	if c == nil || from >= through {
+		return nil
+	}
+	st, err := c.CountBuckets(from, through, b.grid.Width, b.grid.Anchor, func(bc chunk.BucketCount) {
 		r := b.labeller.processed(infoAt{LineInfo: chunk.LineInfo{Timestamp: bc.End, StructuredMetadata: bc.StructuredMetadata}})
 		if !r.keep {
 			return
@@ -97,13 +110,55 @@ func (b *bucketCountIterator) count(ref index.ChunkRef) error {
 		}
 		b.buf = append(b.buf, labelledSampleAt{s: iter.Sample{Timestamp: bc.End, Value: v, Hash: logql.BucketHash}, lbls: r.lbls})
 	})
+	b.addStats(st)
+	return err
+}
+
+// merge adds the bucket samples of the chunks' entries in [from, through), copies dropped as
+// seriesSizeSamples drops them (hashes computed only for entries sharing a timestamp).
+func (b *bucketCountIterator) merge(cs []*chunk.Chunk, from, through int64) error {
+	if from >= through {
+		return nil
+	}
+	srcs := make([]runSource[infoAt], 0, len(cs))
+	var its []*lazyInfoIterator
+	for _, c := range cs {
+		if c == nil {
+			continue
+		}
+		l := &lazyInfoIterator{pf: b.qs.pf, noHash: true, taken: c, from: from, through: through}
+		its = append(its, l)
+		srcs = append(srcs, l)
+	}
+	m := newRunMerge(srcs, false, func(li infoAt) int64 { return li.Timestamp }, func(li infoAt) uint64 { return li.src.hash() })
+	samples := &sizeSampleIterator{srcs: []runSource[infoAt]{m}, se: b.se, bytes: b.bytes, hash: b.hash}
+	err := b.drain(logql.NewBucketIterator(samples, b.grid, logql.NoCut))
+	for _, l := range its {
+		b.addStats(l.currentStats())
+	}
+	b.dups += m.Duplicates()
+	return err
+}
+
+func (b *bucketCountIterator) addStats(st chunk.IterStats) {
 	b.stats.Blocks += st.Blocks
+	b.stats.BlocksFilterSkip += st.BlocksFilterSkip
 	b.stats.DecompressedBlocks += st.DecompressedBlocks
 	b.stats.DecompressedBytes += st.DecompressedBytes
 	b.stats.DecompressedLines += st.DecompressedLines
 	b.stats.CompressedBytes += st.CompressedBytes
 	b.stats.StructuredMetadataBytes += st.StructuredMetadataBytes
-	return err
+}
+
+// Duplicates implements iter.DuplicateCounter; like currentStats, not synchronised with Next.
+func (b *bucketCountIterator) Duplicates() int64 { return b.dups }
+
+// drain fills buf with a merged run's bucket samples (a few per step).
+func (b *bucketCountIterator) drain(it iter.SampleIterator) error {
+	for it.Next() {
+		b.buf = append(b.buf, labelledSampleAt{s: it.At(), lbls: it.Labels()})
+	}
+	return it.Err()
 }
 
 // currentStats is not synchronised with Next: call it from the iterating goroutine (or, with

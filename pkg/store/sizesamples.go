@@ -135,6 +135,10 @@ type lazyInfoIterator struct {
 	// noHash: hashes only on demand (hash); alone: the chunk overlaps no other, so without
 	// metadata its timestamps and lengths are all that is read.
 	noHash, alone bool
+	// taken, when set, is the chunk already taken from the prefetcher, read over [from,
+	// through) instead of the query's range.
+	taken         *chunk.Chunk
+	from, through int64
 	it            *chunk.InfoIterator
 	sz            *chunk.SizeIterator
 	cur           infoAt
@@ -145,21 +149,26 @@ type lazyInfoIterator struct {
 func (l *lazyInfoIterator) Next() bool {
 	if !l.started {
 		l.started = true
-		c, _, err := l.pf.take(l.job)
-		switch {
-		case err != nil:
-			l.err = err
-			return false
-		case c == nil:
-			return false
+		c, from, through := l.taken, l.from, l.through
+		if c == nil {
+			var err error
+			c, _, err = l.pf.take(l.job)
+			switch {
+			case err != nil:
+				l.err = err
+				return false
+			case c == nil:
+				return false
+			}
+			from, through = l.pf.start, l.pf.end
 		}
 		switch {
 		case l.noHash && l.alone && !hasMetadata(c):
-			l.sz = c.SizeIterator(l.pf.start, l.pf.end)
+			l.sz = c.SizeIterator(from, through)
 		case l.noHash:
-			l.it = c.InfoIterator(l.pf.start, l.pf.end).SkipHashes()
+			l.it = c.InfoIterator(from, through).SkipHashes()
 		default:
-			l.it = c.InfoIterator(l.pf.start, l.pf.end)
+			l.it = c.InfoIterator(from, through)
 		}
 		l.cur.src = l
 	}

@@ -67,3 +67,38 @@ func TestCountBucketsMatchesEntries(t *testing.T) {
 		}
 	}
 }
+
+func TestMetaOffsets(t *testing.T) {
+	enc := func(pairs ...string) []byte {
+		b := []byte{byte(len(pairs) / 2)}
+		for _, s := range pairs {
+			b = append(b, byte(len(s)))
+			b = append(b, s...)
+		}
+		return b
+	}
+	e1, e2 := enc("a", "b"), enc()
+	e3 := append([]byte{1, 14}, "detected_level"...)
+	e3 = append(append(e3, 0xc8, 0x01), make([]byte, 200)...) // a value with a two-byte length
+	col := append(append(append([]byte(nil), e1...), e2...), e3...)
+	off, ok := metaOffsets(col, 3, nil)
+	if !ok || len(off) != 3 || off[0] != 0 || off[1] != len(e1) || off[2] != len(e1)+len(e2) {
+		t.Fatalf("offsets %v ok %v", off, ok)
+	}
+	for _, bad := range []struct {
+		name    string
+		col     []byte
+		entries int
+	}{
+		{"trailing bytes", append(append([]byte(nil), col...), 0), 3},
+		{"too few entries' bytes", col[:len(col)-1], 3},
+		{"count past the end", []byte{5, 1, 'a'}, 1},
+		{"length past the end", []byte{1, 9, 'a'}, 1},
+		{"truncated varint", []byte{1, 0x80}, 1},
+		{"more entries than bytes", nil, 1},
+	} {
+		if _, ok := metaOffsets(bad.col, bad.entries, nil); ok {
+			t.Errorf("%s: accepted", bad.name)
+		}
+	}
+}

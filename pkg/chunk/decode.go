@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"maps"
+	"slices"
 	"unsafe"
 
 	"github.com/skaldlogs/skald/pkg/labels"
@@ -395,20 +396,48 @@ func (c *Chunk) loadMeta(b int, db *decodedBlock) error {
 		return err
 	}
 	// Validate the whole column once so that reading an entry's metadata cannot fail later.
-	d := decbuf{b: meta}
-	for i := 0; i < m.entries; i++ {
-		db.metaOff = append(db.metaOff, len(meta)-len(d.b))
-		n := d.size(len(meta))
-		for j := 0; j < n && d.err == nil; j++ {
-			d.bytes(d.size(len(meta)))
-			d.bytes(d.size(len(meta)))
-		}
-	}
-	if d.err != nil || len(d.b) != 0 {
-		return corrupt(b, m.offset, "bad structured metadata", d.err)
+	var ok bool
+	if db.metaOff, ok = metaOffsets(meta, m.entries, db.metaOff); !ok {
+		return corrupt(b, m.offset, "bad structured metadata", nil)
 	}
 	db.meta = meta
 	return nil
+}
+
+// metaOffsets appends to off where each of the entries' metadata starts in meta, checking that
+// the encodings (uvarint npairs, then npairs × (uvarint len, name, uvarint len, value)) fill
+// meta exactly. Every entry of a pushed stream has some (detected_level), so this runs per
+// entry of a count: lengths are almost always one byte, read without a call.
+func metaOffsets(meta []byte, entries int, off []int) ([]int, bool) {
+	off = slices.Grow(off[:0], entries)
+	p := 0
+	next := func() (uint64, bool) {
+		if p < len(meta) && meta[p] < 0x80 {
+			p++
+			return uint64(meta[p-1]), true
+		}
+		v, k := binary.Uvarint(meta[min(p, len(meta)):])
+		if k <= 0 {
+			return 0, false
+		}
+		p += k
+		return v, true
+	}
+	for range entries {
+		off = append(off, p)
+		n, ok := next()
+		if !ok || n > uint64(len(meta)) {
+			return off, false
+		}
+		for range 2 * n {
+			l, ok := next()
+			if !ok || l > uint64(len(meta)-p) {
+				return off, false
+			}
+			p += int(l)
+		}
+	}
+	return off, p == len(meta)
 }
 
 // metaRaw returns the encoded structured metadata of entry i (validated by loadLines); nil

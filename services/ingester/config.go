@@ -35,7 +35,7 @@ type Config struct {
 	// Under heavy ingest chunks are cut faster than a tick: this bounds the memory they hold.
 	FlushPendingBytes int `yaml:"flush_pending_bytes"`
 	// EncodeBacklogBytes bounds the raw bytes of cut chunks waiting for the background encoder:
-	// beyond it pushes wait (0: no bound). Chunks waiting are compressed with a cheap codec
+	// beyond it pushes wait, a second at most (0: no bound). Chunks waiting are compressed with a cheap codec
 	// only, and streams of similar rates are cut together, so without a bound a burst of cuts
 	// or an encoder slower than the pushes holds memory for all of them.
 	EncodeBacklogBytes int `yaml:"encode_backlog_bytes"`
@@ -57,7 +57,7 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.DurationVar(&c.ChunkIdlePeriod, "ingester.chunk-idle-period", 30*time.Minute, "Flush a stream's head after this long without a push.")
 	fs.DurationVar(&c.FlushCheckPeriod, "ingester.flush-check-period", 30*time.Second, "How often to look for chunks to flush.")
 	fs.IntVar(&c.FlushPendingBytes, "ingester.flush-pending-bytes", 16<<20, "Encoded bytes of cut chunks awaiting the flush at which the flush runs at once instead of at the next flush check (0: wait for the check).")
-	fs.IntVar(&c.EncodeBacklogBytes, "ingester.encode-backlog-bytes", 64<<20, "Raw bytes of cut chunks waiting to be encoded beyond which pushes wait for the encoder (0: no bound).")
+	fs.IntVar(&c.EncodeBacklogBytes, "ingester.encode-backlog-bytes", 64<<20, "Raw bytes of cut chunks waiting to be encoded beyond which pushes wait for the encoder, a second at most (0: no bound).")
 	fs.DurationVar(&c.ChunkRetainPeriod, "ingester.chunk-retain-period", 0, "Keep flushed chunks queryable in memory this long after they are in the store (0, as in Loki: drop at once; queries then read them from the store).")
 	fs.DurationVar(&c.FlushOpTimeout, "ingester.flush-op-timeout", 10*time.Minute, "Timeout of one flush of a tenant's chunks.")
 	c.WAL.RegisterFlags("ingester.wal.", fs)

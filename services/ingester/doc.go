@@ -29,9 +29,9 @@
 // without a pipeline read line lengths and hashes only; only the head is scanned raw. With a
 // store that takes encoded chunks (EncodedChunkStore, as NewStoreAdapter's does) the flush
 // uploads the bytes kept in memory; encoding is deterministic, so they are the bytes a replay
-// rebuilds. Two bounds keep cut chunks from piling up under heavy ingest: pushes wait while
-// more than encode_backlog_bytes of cut chunks wait for the encoder (ingest then runs at the
-// encoder's pace), and once flush_pending_bytes of encoded chunks await the flush it runs at
+// rebuilds. Two bounds keep cut chunks from piling up under heavy ingest: pushes wait (a
+// second at most, well within a distributor's timeout) while more than encode_backlog_bytes of
+// cut chunks wait for the encoder, so ingest slows towards the encoder's pace, and once flush_pending_bytes of encoded chunks await the flush it runs at
 // once rather than at the next flush_check_period tick (the same flush cycle: cuts by marker,
 // writes, checkpoint).
 //

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"runtime"
+	"time"
 
 	"github.com/skaldlogs/skald/pkg/chunk"
 	"github.com/skaldlogs/skald/pkg/iter"
@@ -95,13 +96,25 @@ func (i *Ingester) encoded(n int) {
 	}
 }
 
-// awaitEncodeRoom returns once the encoder's backlog is below cfg.EncodeBacklogBytes, or ctx's
-// error. Pushes call it before their WAL append, so that the memory chunks hold while they
-// wait for the encoder stays bounded: ingest then runs at the encoder's pace.
+// maxEncodeWait bounds how long a push waits for the encoder: well within a distributor's
+// remote timeout (5 s by default), so that a push is slowed down, not failed, and a client's
+// deadline does not expire during its WAL append (such a push may be stored and yet refused).
+const maxEncodeWait = time.Second
+
+// awaitEncodeRoom returns once the encoder's backlog is below cfg.EncodeBacklogBytes, after
+// maxEncodeWait (or half of what is left of ctx's deadline) at most, or with ctx's error.
+// Pushes call it before their WAL append, so that the memory cut chunks hold while they wait
+// for the encoder stays bounded under bursts of cuts, and ingest slows to the encoder's pace
+// when it cannot keep up.
 func (i *Ingester) awaitEncodeRoom(ctx context.Context) error {
 	if i.cfg.EncodeBacklogBytes <= 0 {
 		return nil
 	}
+	wait := maxEncodeWait
+	if d, ok := ctx.Deadline(); ok {
+		wait = min(wait, time.Until(d)/2)
+	}
+	var timeout <-chan time.Time
 	for {
 		i.encQMu.Lock()
 		if i.encBacklog < i.cfg.EncodeBacklogBytes {
@@ -113,8 +126,16 @@ func (i *Ingester) awaitEncodeRoom(ctx context.Context) error {
 		}
 		room := i.encRoom
 		i.encQMu.Unlock()
+		if timeout == nil {
+			t := time.NewTimer(wait)
+			defer t.Stop()
+			timeout = t.C
+		}
 		select {
 		case <-room:
+		case <-timeout:
+			i.metrics.encodeWaitTimeouts.Inc()
+			return nil
 		case <-ctx.Done():
 			return ctx.Err()
 		}

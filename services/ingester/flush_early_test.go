@@ -70,8 +70,9 @@ func TestEarlyFlush(t *testing.T) {
 	}
 }
 
-// TestEncodeBacklogBound: pushes wait while the encoder's backlog is at the bound, give up
-// with their context, and go on once the encoder took it below.
+// TestEncodeBacklogBound: pushes wait while the encoder's backlog is at the bound, until the
+// encoder took it below, or for half of what is left of their deadline at most (then they go
+// on: a push is slowed down, not failed), or until their context is cancelled.
 func TestEncodeBacklogBound(t *testing.T) {
 	cfg := testConfig()
 	cfg.EncodeBacklogBytes = 100
@@ -79,15 +80,28 @@ func TestEncodeBacklogBound(t *testing.T) {
 	h.ing.encQMu.Lock()
 	h.ing.encBacklog = 150 // as if a chunk of 150 bytes were queued
 	h.ing.encQMu.Unlock()
+	ts := int64(0)
+	req := func() *logproto.PushRequest {
+		ts++
+		return &logproto.PushRequest{Streams: []*logproto.StreamAdapter{{Labels: `{app="a"}`, Entries: []*logproto.EntryAdapter{entry(ts, fmt.Sprint("line ", ts))}}}}
+	}
 
-	ctx, cancel := context.WithTimeout(ctxFor("t"), 50*time.Millisecond)
+	cctx, cancel := context.WithCancel(ctxFor("t"))
+	cancel()
+	if _, err := h.ing.Push(cctx, req()); status.Code(err) != codes.Canceled {
+		t.Fatalf("cancelled push with a full backlog: %v, want Canceled", err)
+	}
+	dctx, cancel := context.WithTimeout(ctxFor("t"), 200*time.Millisecond)
 	defer cancel()
-	req := &logproto.PushRequest{Streams: []*logproto.StreamAdapter{{Labels: `{app="a"}`, Entries: []*logproto.EntryAdapter{entry(1, "x")}}}}
-	if _, err := h.ing.Push(ctx, req); status.Code(err) != codes.DeadlineExceeded {
-		t.Fatalf("push with a full backlog: %v, want DeadlineExceeded", err)
+	t0 := time.Now()
+	if _, err := h.ing.Push(dctx, req()); err != nil {
+		t.Fatalf("push with a deadline and a full backlog: %v", err)
+	}
+	if d := time.Since(t0); d < 90*time.Millisecond {
+		t.Fatalf("push with a full backlog returned after %v, want about half its 200ms deadline", d)
 	}
 	done := make(chan error, 1)
-	go func() { _, err := h.ing.Push(ctxFor("t"), req); done <- err }()
+	go func() { _, err := h.ing.Push(ctxFor("t"), req()); done <- err }()
 	select {
 	case err := <-done:
 		t.Fatalf("push returned (%v) with a full backlog", err)
@@ -97,7 +111,7 @@ func TestEncodeBacklogBound(t *testing.T) {
 	if err := <-done; err != nil {
 		t.Fatal(err)
 	}
-	if got := queryLines(t, h.ing, "t", `{app="a"}`, 0, 10, 0, iter.Forward); len(got) != 1 {
-		t.Fatalf("stored %q, want the line once", got)
+	if got := queryLines(t, h.ing, "t", `{app="a"}`, 0, 10, 0, iter.Forward); len(got) != 2 {
+		t.Fatalf("stored %q, want the two pushes that were not cancelled", got)
 	}
 }

@@ -15,7 +15,9 @@ type metrics struct {
 	replayDuration  prometheus.Gauge
 	replayRecords   prometheus.Counter
 	checkpoints     prometheus.Counter
-	walLag          *walLagCollector
+	// encodeWaitTimeouts counts pushes that stopped waiting for the encoder (maxEncodeWait).
+	encodeWaitTimeouts prometheus.Counter
+	walLag             *walLagCollector
 }
 
 func newMetrics(reg prometheus.Registerer, i *Ingester) (*metrics, error) {
@@ -31,6 +33,8 @@ func newMetrics(reg prometheus.Registerer, i *Ingester) (*metrics, error) {
 		replayRecords:   prometheus.NewCounter(prometheus.CounterOpts{Name: "skald_ingester_wal_replay_records_total", Help: "WAL records replayed."}),
 		checkpoints:     prometheus.NewCounter(prometheus.CounterOpts{Name: "skald_ingester_wal_checkpoints_total", Help: "WAL checkpoints written."}),
 		walLag:          newWALLagCollector(i),
+		encodeWaitTimeouts: prometheus.NewCounter(prometheus.CounterOpts{Name: "skald_ingester_encode_wait_timeouts_total",
+			Help: "Pushes that went on after waiting the longest allowed for the chunk encoder's backlog to shrink."}),
 	}
 	streams := prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "skald_ingester_streams", Help: "Streams in memory."}, func() float64 {
 		n := 0
@@ -50,7 +54,7 @@ func newMetrics(reg prometheus.Registerer, i *Ingester) (*metrics, error) {
 		return m, nil
 	}
 	for _, c := range []prometheus.Collector{m.entriesIngested, m.bytesIngested, m.discarded, m.chunksFlushed, m.flushFailures,
-		m.walAppends, m.walFailures, m.replayDuration, m.replayRecords, m.checkpoints, streams, pending, m.walLag} {
+		m.walAppends, m.walFailures, m.replayDuration, m.replayRecords, m.checkpoints, streams, pending, m.encodeWaitTimeouts, m.walLag} {
 		if err := reg.Register(c); err != nil {
 			return nil, err
 		}

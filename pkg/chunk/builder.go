@@ -63,6 +63,8 @@ type Builder struct {
 	lines    []byte
 	lineLens []int
 	meta     []byte
+	metaDict []byte // version 3: the block's metadata as a dictionary (metadict.go)
+	metaOffs []int  // scratch for encodeMetaDict
 	hashes   []byte
 	hasMeta  bool
 	n        int
@@ -166,6 +168,13 @@ func (b *Builder) cut() error {
 	var meta []byte
 	if b.hasMeta {
 		meta = b.meta
+		if b.version >= formatVersion {
+			var err error
+			if b.metaDict, b.metaOffs, err = encodeMetaDict(b.metaDict[:0], b.meta, b.n, b.metaOffs); err != nil {
+				return fmt.Errorf("cut block: %w", err)
+			}
+			meta = b.metaDict
+		}
 	}
 	// The filter and the line hashes are computed here, not in Append, so an open builder holds
 	// no gram bitmap (an ingester may keep one builder per stream) and hashing runs over a

@@ -251,6 +251,10 @@ type decodedBlock struct {
 	lines   []byte
 	meta    []byte
 	metaOff []int // start of each entry's metadata in meta; nil when the block has none
+	// Version 3: the distinct encodings and each entry's index into them (metadict.go);
+	// metaIDs is nil when the block has none (metaOff is then nil too).
+	metaDict [][]byte
+	metaIDs  []uint32
 	// orig maps an entry to its index in the block when only some were kept (needles); the
 	// metadata offsets cover all entries.
 	orig []int32
@@ -387,6 +391,7 @@ func (c *Chunk) loadMeta(b int, db *decodedBlock) error {
 	m := &c.blocks[b]
 	db.metaOff = db.metaOff[:0]
 	db.meta = nil
+	db.metaIDs = nil
 	if m.rawLen[colMeta] == 0 {
 		db.metaOff = nil
 		return nil
@@ -394,6 +399,15 @@ func (c *Chunk) loadMeta(b int, db *decodedBlock) error {
 	meta, err := c.column(b, colMeta)
 	if err != nil {
 		return err
+	}
+	if c.version >= formatVersion {
+		db.metaOff = nil
+		dict, ids, err := decodeMetaDict(meta, m.entries, db.metaDict, make([]uint32, 0, m.entries))
+		if err != nil {
+			return corrupt(b, m.offset, "bad structured metadata", err)
+		}
+		db.metaDict, db.metaIDs = dict, ids
+		return nil
 	}
 	// Validate the whole column once so that reading an entry's metadata cannot fail later.
 	var ok bool
@@ -443,11 +457,14 @@ func metaOffsets(meta []byte, entries int, off []int) ([]int, bool) {
 // metaRaw returns the encoded structured metadata of entry i (validated by loadLines); nil
 // when the block has none.
 func (db *decodedBlock) metaRaw(i int) []byte {
-	if db.metaOff == nil {
-		return nil
-	}
 	if db.orig != nil {
 		i = int(db.orig[i])
+	}
+	if db.metaIDs != nil {
+		return db.metaDict[db.metaIDs[i]]
+	}
+	if db.metaOff == nil {
+		return nil
 	}
 	end := len(db.meta)
 	if i+1 < len(db.metaOff) {

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/skaldlogs/skald/pkg/chunk"
 	"github.com/skaldlogs/skald/pkg/objstore"
 	"github.com/skaldlogs/skald/pkg/ring"
 	"github.com/skaldlogs/skald/pkg/server"
@@ -41,6 +42,7 @@ type Config struct {
 	RingWatch       ring.WatcherConfig       `yaml:"ring_watch"`
 	DistributorRing ring.DistributorConfig   `yaml:"distributor_ring"`
 	Ingester        ingester.Config          `yaml:"ingester"`
+	Chunk           chunk.Options            `yaml:"chunk"` // how ingesters encode chunks (docs/format/chunk.md)
 	Distributor     distributor.Config       `yaml:"distributor"`
 	Querier         querier.Config           `yaml:"querier"`
 	Limits          validation.Limits        `yaml:"limits_config"`
@@ -90,6 +92,10 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 		f.DefValue, f.Usage = "0", f.Usage+" 0: -ring.replication-factor."
 	}
 	c.Ingester.RegisterFlags(fs)
+	c.Chunk.RegisterFlags("ingester.chunk-", fs)
+	if f := fs.Lookup("ingester.chunk-line-hashes"); f != nil {
+		f.Usage += " Always on when the ring replicates (RF > 1): replicas' chunks overlap and need every hash."
+	}
 	c.Distributor.RegisterFlags(fs)
 	c.Querier.RegisterFlags(fs)
 	c.Limits.RegisterFlags(fs)

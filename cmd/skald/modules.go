@@ -11,7 +11,6 @@ import (
 	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
 
-	"github.com/skaldlogs/skald/pkg/chunk"
 	"github.com/skaldlogs/skald/pkg/logql"
 	"github.com/skaldlogs/skald/pkg/ring"
 	"github.com/skaldlogs/skald/pkg/store"
@@ -125,11 +124,11 @@ type ingesterDeps struct {
 
 func (a *app) buildIngester() (*actor, error) {
 	w := store.NewWriter(a.bucket, a.cfg.StoreWriter, a.logger)
-	opts := chunk.DefaultOptions()
+	opts := a.cfg.Chunk
 	// Replicas cut a stream's chunks at other points, so the store merges overlapping chunks
 	// and needs every entry's line hash to drop copies: with hashes stored (8 bytes an entry)
 	// a count reads no lines. One copy per stream needs them only where chunks overlap.
-	opts.LineHashes = a.cfg.Ring.ReplicationFactor > 1
+	opts.LineHashes = opts.LineHashes || a.cfg.Ring.ReplicationFactor > 1
 	ing, err := ingester.New(a.cfg.Ingester, ingester.Deps{NATS: a.nats.conn, Store: ingester.NewStoreAdapter(w, opts), Limits: a.overrides}, a.logger, a.reg)
 	if err != nil {
 		return nil, err

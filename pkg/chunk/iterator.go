@@ -18,6 +18,17 @@ type IterStats struct {
 	StructuredMetadataBytes int64
 }
 
+// Add adds o's counts to s.
+func (s *IterStats) Add(o IterStats) {
+	s.Blocks += o.Blocks
+	s.BlocksFilterSkip += o.BlocksFilterSkip
+	s.DecompressedBytes += o.DecompressedBytes
+	s.DecompressedLines += o.DecompressedLines
+	s.CompressedBytes += o.CompressedBytes
+	s.DecompressedBlocks += o.DecompressedBlocks
+	s.StructuredMetadataBytes += o.StructuredMetadataBytes
+}
+
 // EntryIterator yields the raw entries of one chunk in a time range. It implements
 // iter.EntryIterator with empty Labels and a zero StreamHash: the caller knows the stream and
 // wraps it. Entry strings share the decompressed block and stay valid after Next.

@@ -110,7 +110,7 @@ func (b *bucketCountIterator) count(c *chunk.Chunk, from, through int64) error {
 		}
 		b.buf = append(b.buf, labelledSampleAt{s: iter.Sample{Timestamp: bc.End, Value: v, Hash: logql.BucketHash}, lbls: r.lbls})
 	})
-	b.addStats(st)
+	b.stats.Add(st)
 	return err
 }
 
@@ -134,20 +134,10 @@ func (b *bucketCountIterator) merge(cs []*chunk.Chunk, from, through int64) erro
 	samples := &sizeSampleIterator{srcs: []runSource[infoAt]{m}, se: b.se, bytes: b.bytes, hash: b.hash}
 	err := b.drain(logql.NewBucketIterator(samples, b.grid, logql.NoCut))
 	for _, l := range its {
-		b.addStats(l.currentStats())
+		b.stats.Add(l.currentStats())
 	}
 	b.dups += m.Duplicates()
 	return err
-}
-
-func (b *bucketCountIterator) addStats(st chunk.IterStats) {
-	b.stats.Blocks += st.Blocks
-	b.stats.BlocksFilterSkip += st.BlocksFilterSkip
-	b.stats.DecompressedBlocks += st.DecompressedBlocks
-	b.stats.DecompressedBytes += st.DecompressedBytes
-	b.stats.DecompressedLines += st.DecompressedLines
-	b.stats.CompressedBytes += st.CompressedBytes
-	b.stats.StructuredMetadataBytes += st.StructuredMetadataBytes
 }
 
 // Duplicates implements iter.DuplicateCounter; like currentStats, not synchronised with Next.

@@ -1,7 +1,7 @@
 package store
 
 import (
-	"math"
+	"slices"
 
 	"github.com/skaldlogs/skald/pkg/chunk"
 	"github.com/skaldlogs/skald/pkg/index"
@@ -57,9 +57,10 @@ func (b *bucketCountIterator) Next() bool {
 	return true
 }
 
-// countRun fills buf with the bucket samples of a run of chunks (sorted by From). Before the
-// second chunk starts only the first has entries, and after the second-latest chunk ends only
-// the latest has: those parts are counted block by block, the part between merged.
+// countRun fills buf with the bucket samples of a run of chunks (sorted by From). The run's
+// time is cut at every chunk's start and end: a span that one chunk covers is counted block by
+// block, a span that several cover is merged entry by entry (a chain of chunks that each overlap
+// the next near a cut merges only near the cuts).
 func (b *bucketCountIterator) countRun(run []index.ChunkRef) error {
 	cs := make([]*chunk.Chunk, len(run))
 	for i, ref := range run {
@@ -73,25 +74,37 @@ func (b *bucketCountIterator) countRun(run []index.ChunkRef) error {
 	if len(run) == 1 {
 		return b.count(cs[0], start, end)
 	}
-	lo := run[1].From
-	last, hi := 0, int64(math.MinInt64) // the chunk ending last, and the second-latest end
-	for i, ref := range run {
-		if ref.Through > run[last].Through {
-			last = i
+	cuts := []int64{start, end}
+	for _, ref := range run { // chunk i covers [From, Through+1)
+		cuts = append(cuts, ref.From, ref.Through+1)
+	}
+	slices.Sort(cuts)
+	cuts = slices.Compact(cuts)
+	var covering []*chunk.Chunk
+	for k := 0; k+1 < len(cuts); k++ {
+		from, through := cuts[k], cuts[k+1]
+		if from < start || through > end {
+			continue
+		}
+		covering = covering[:0]
+		for i, ref := range run {
+			if ref.From <= from && ref.Through+1 >= through && cs[i] != nil {
+				covering = append(covering, cs[i])
+			}
+		}
+		var err error
+		switch len(covering) {
+		case 0:
+		case 1:
+			err = b.count(covering[0], from, through)
+		default:
+			err = b.merge(covering, from, through)
+		}
+		if err != nil {
+			return err
 		}
 	}
-	for i, ref := range run {
-		if i != last {
-			hi = max(hi, ref.Through)
-		}
-	}
-	if err := b.count(cs[0], start, min(lo, end)); err != nil {
-		return err
-	}
-	if err := b.merge(cs, max(lo, start), min(hi+1, end)); err != nil {
-		return err
-	}
-	return b.count(cs[last], max(hi+1, start), end)
+	return nil
 }
 
 // count adds the bucket samples of c's entries in [from, through).

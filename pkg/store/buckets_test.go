@@ -71,10 +71,10 @@ func TestBucketsOverPartlyOverlappingChunks(t *testing.T) {
 		}
 		all = append(all, e)
 	}
-	// A: 0..999 and a few late ones after 1000; B: 900..1999 (copies of 900..999); C: 2000..
+	// A: 0..999 and a few late ones after 1000; B: 900..1999 (copies of 900..999); C: 1990..
 	a := append(append([]iter.Entry(nil), all[:1000]...), all[1000:1010]...)
 	b := all[900:2000]
-	c := all[2000:]
+	c := all[1990:] // and C overlaps B in turn: one run of three
 	var fcs []FlushedChunk
 	for _, es := range [][]iter.Entry{a, b, c} {
 		fc, err := BuildChunk(ls, es, chunk.Options{BlockSize: 4 << 10})

@@ -29,6 +29,18 @@ func (c *Chunk) CountBuckets(from, through, width, anchor int64, emit func(Bucke
 		end   int64
 		first = true
 	)
+	var idOpen []int
+	// find returns the place in open of the entries with metadata encoded as raw, adding it.
+	find := func(raw []byte) int {
+		for j := range raws {
+			if bytes.Equal(raws[j], raw) {
+				return j
+			}
+		}
+		raws = append(raws, raw)
+		open = append(open, BucketCount{End: end, StructuredMetadata: mc.get(raw)})
+		return len(open) - 1
+	}
 	flush := func() {
 		for _, b := range open {
 			emit(b)
@@ -52,20 +64,30 @@ func (c *Chunk) CountBuckets(from, through, width, anchor int64, emit func(Bucke
 			st.CompressedBytes += int64(m.compLen[col])
 		}
 		st.StructuredMetadataBytes += int64(m.rawLen[colMeta])
+		// With a metadata dictionary (version 3), an entry's set is found by its id: idOpen
+		// maps a dictionary id to its place in open, -1 until looked up in this bucket.
+		idOpen = idOpen[:0]
+		for range db.metaDict {
+			idOpen = append(idOpen, -1)
+		}
 		lo, hi := timeWindow(db.ts, from, through)
 		for i := lo; i < hi; i++ {
 			if ts := db.ts[i]; first || ts > end || ts <= end-width {
 				flush()
+				for k := range idOpen {
+					idOpen[k] = -1
+				}
 				end, first = bucketEnd(ts, width, anchor), false
 			}
-			raw := db.metaRaw(i)
-			j := 0
-			for j < len(raws) && !bytes.Equal(raws[j], raw) {
-				j++
-			}
-			if j == len(raws) {
-				raws = append(raws, raw)
-				open = append(open, BucketCount{End: end, StructuredMetadata: mc.get(raw)})
+			var j int
+			if db.metaIDs != nil {
+				id := db.metaIDs[i]
+				if j = idOpen[id]; j < 0 {
+					j = find(db.metaDict[id])
+					idOpen[id] = j
+				}
+			} else {
+				j = find(db.metaRaw(i))
 			}
 			open[j].Entries++
 			open[j].LineBytes += int64(db.lens[i])

@@ -92,8 +92,10 @@ func decodeMetaDict(col []byte, entries int, dict [][]byte, ids []uint32) ([][]b
 	}
 	ids = ids[:0]
 	for range entries {
-		id := d.uvarint()
-		if d.err != nil {
+		var id uint64
+		if len(d.b) > 0 && d.b[0] < 0x80 { // one byte: all but the largest dictionaries
+			id, d.b = uint64(d.b[0]), d.b[1:]
+		} else if id = d.uvarint(); d.err != nil {
 			return dict, ids, d.err
 		}
 		if id >= uint64(len(dict)) {

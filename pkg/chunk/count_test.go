@@ -23,14 +23,7 @@ func TestCountBucketsMatchesEntries(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	data, _, err := b.Finish()
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := Decode(data)
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := finishDecode(t, b)
 	for _, q := range []struct{ from, through, width, anchor int64 }{
 		{0, 1 << 40, 1000, 0}, {5000, 30000, 700, 13}, {2000, 2001, 10, 0}, {0, 1 << 40, 1, 0}, {40000, 10000, 100, 0},
 	} {

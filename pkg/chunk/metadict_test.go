@@ -24,14 +24,7 @@ func TestMetaDictRoundTrip(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		data, _, err := b.Finish()
-		if err != nil {
-			t.Fatal(err)
-		}
-		c, err := Decode(data)
-		if err != nil {
-			t.Fatal(err)
-		}
+		c := finishDecode(t, b)
 		it := c.Iterator(0, 2000, iter.Forward, nil)
 		info := c.InfoIterator(0, 2000)
 		for i := 0; it.Next(); i++ {

@@ -70,14 +70,7 @@ func TestInfoIteratorSkipHashes(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	data, _, err := b.Finish()
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := Decode(data)
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := finishDecode(t, b)
 	full, skip := c.InfoIterator(0, 100), c.InfoIterator(0, 100).SkipHashes()
 	n := 0
 	for full.Next() {
@@ -107,4 +100,18 @@ func drainInfo(it *InfoIterator) bool {
 	for it.Next() {
 	}
 	return it.Err() == nil
+}
+
+// finishDecode finishes b and decodes the chunk it built.
+func finishDecode(t *testing.T, b *Builder) *Chunk {
+	t.Helper()
+	data, _, err := b.Finish()
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := Decode(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
 }

@@ -21,7 +21,7 @@ func (qs *queryState) seriesBucketCounts(sp *seriesPlan, se log.StreamSampleExtr
 	if len(sp.refs) == 0 {
 		return nil
 	}
-	it := &bucketCountIterator{qs: qs, runs: overlapRuns(sp), grid: grid, bytes: kind == log.BytesExtraction, hash: sp.fp, se: se, labeller: sizeSampleIterator{se: se}}
+	it := &bucketCountIterator{qs: qs, runs: overlapRuns(sp), grid: grid, bytes: kind == log.BytesExtraction, hash: sp.fp, se: se, labeller: metaLabeller{se: se}}
 	qs.chunkIts = append(qs.chunkIts, it)
 	qs.dupCounters = append(qs.dupCounters, it)
 	qs.pf.markUrgent(qs.jobs[sp.refs[0].Key])
@@ -36,9 +36,9 @@ type bucketCountIterator struct {
 	bytes    bool
 	hash     uint64
 	se       log.StreamSampleExtractor
-	labeller sizeSampleIterator // for its cache of labels per metadata set
-	stats    chunk.IterStats    // of the chunks counted so far
-	dups     int64              // copies the merges of overlapping chunks dropped
+	labeller metaLabeller
+	stats    chunk.IterStats // of the chunks counted so far
+	dups     int64           // copies the merges of overlapping chunks dropped
 	buf      []labelledSampleAt
 	i        int
 	err      error
@@ -113,7 +113,7 @@ func (b *bucketCountIterator) count(c *chunk.Chunk, from, through int64) error {
 		return nil
 	}
 	st, err := c.CountBuckets(from, through, b.grid.Width, b.grid.Anchor, func(bc chunk.BucketCount) {
-		r := b.labeller.processed(infoAt{LineInfo: chunk.LineInfo{Timestamp: bc.End, StructuredMetadata: bc.StructuredMetadata}})
+		r := b.labeller.get(bc.End, bc.StructuredMetadata)
 		if !r.keep {
 			return
 		}
@@ -144,7 +144,7 @@ func (b *bucketCountIterator) merge(cs []*chunk.Chunk, from, through int64) erro
 		srcs = append(srcs, l)
 	}
 	m := newRunMerge(srcs, false, func(li infoAt) int64 { return li.Timestamp }, func(li infoAt) uint64 { return li.src.hash() })
-	samples := &sizeSampleIterator{srcs: []runSource[infoAt]{m}, se: b.se, bytes: b.bytes, hash: b.hash}
+	samples := &sizeSampleIterator{srcs: []runSource[infoAt]{m}, meta: metaLabeller{se: b.se}, bytes: b.bytes, hash: b.hash}
 	err := b.drain(logql.NewBucketIterator(samples, b.grid, logql.NoCut))
 	for _, l := range its {
 		b.stats.Add(l.currentStats())

@@ -47,51 +47,56 @@ func (qs *queryState) seriesSizeSamples(sp *seriesPlan, se log.StreamSampleExtra
 		qs.dupCounters = append(qs.dupCounters, m)
 		srcs = append(srcs, m)
 	}
-	return &sizeSampleIterator{srcs: srcs, se: se, bytes: kind == log.BytesExtraction, hash: sp.fp}
+	return &sizeSampleIterator{srcs: srcs, meta: metaLabeller{se: se}, bytes: kind == log.BytesExtraction, hash: sp.fp}
 }
 
 // sizeSampleIterator turns line infos into samples, run after run.
 type sizeSampleIterator struct {
 	srcs  []runSource[infoAt]
 	i     int
-	se    log.StreamSampleExtractor
+	meta  metaLabeller
 	bytes bool
 	hash  uint64
 	cur   iter.Sample
 	lbls  string
 	err   error
-	// What Process gave recent metadata sets, reused: SizeOnly means no stage, so the labels
-	// and the keep flag depend on the stream and the metadata only, and a stream has few sets
-	// (detected_level's values, say).
-	seen []processedMeta
 }
 
-type processedMeta struct {
+// metaLabeller is what a SizeOnly extractor gives one stream's entries, per structured
+// metadata set: with no stage the labels and the keep flag depend on the stream and the
+// metadata only, and a stream has few sets (detected_level's values, say), so the last few are
+// remembered instead of running the extractor per entry.
+type metaLabeller struct {
+	se   log.StreamSampleExtractor
+	seen []labelledMeta // most recent first
+}
+
+type labelledMeta struct {
 	meta labels.Labels
 	keep bool
 	v    float64
 	lbls string
 }
 
-// maxSeenMeta bounds the metadata sets a stream's iterator remembers (most recent first).
+// maxSeenMeta bounds the metadata sets a metaLabeller remembers.
 const maxSeenMeta = 8
 
-func (s *sizeSampleIterator) processed(li infoAt) processedMeta {
-	for i := range s.seen {
-		if labels.Equal(s.seen[i].meta, li.StructuredMetadata) {
-			return s.seen[i]
+func (m *metaLabeller) get(ts int64, sm labels.Labels) labelledMeta {
+	for i := range m.seen {
+		if labels.Equal(m.seen[i].meta, sm) {
+			return m.seen[i]
 		}
 	}
-	v, lr, ok := s.se.Process(li.Timestamp, nil, li.StructuredMetadata)
-	r := processedMeta{meta: li.StructuredMetadata, keep: ok, v: v}
+	v, lr, ok := m.se.Process(ts, nil, sm)
+	r := labelledMeta{meta: sm, keep: ok, v: v}
 	if ok {
 		r.lbls = lr.String()
 	}
-	if len(s.seen) < maxSeenMeta {
-		s.seen = append(s.seen, r)
+	if len(m.seen) < maxSeenMeta {
+		m.seen = append(m.seen, r)
 	} else {
-		copy(s.seen[1:], s.seen[:maxSeenMeta-1])
-		s.seen[0] = r
+		copy(m.seen[1:], m.seen[:maxSeenMeta-1])
+		m.seen[0] = r
 	}
 	return r
 }
@@ -105,7 +110,7 @@ func (s *sizeSampleIterator) Next() bool {
 			continue
 		}
 		li := src.At()
-		r := s.processed(li)
+		r := s.meta.get(li.Timestamp, li.StructuredMetadata)
 		if !r.keep {
 			continue
 		}

@@ -141,32 +141,22 @@ func otlpEntry(ts, observed uint64, now int64, line string, scopeMeta, attrs, ex
 func (d *protoDec) resourceLogs(b string, now int64, req *logproto.PushRequest) error {
 	var resAttrs []kv
 	var scopes []string
-	for rest := b; len(rest) > 0; {
-		num, typ, v, r, err := d.field(rest)
-		if err != nil {
-			return err
-		}
-		rest = r
-		if typ != protowire.BytesType {
-			continue
-		}
+	err := d.bytesFields(b, func(num protowire.Number, v string) error {
 		switch num {
 		case 1: // Resource
-			for rb := v; len(rb) > 0; {
-				n2, t2, v2, r2, err := d.field(rb)
-				if err != nil {
-					return err
+			return d.bytesFields(v, func(n2 protowire.Number, v2 string) (err error) {
+				if n2 == 1 {
+					resAttrs, err = d.keyValue(v2, "", resAttrs, 0)
 				}
-				rb = r2
-				if n2 == 1 && t2 == protowire.BytesType {
-					if resAttrs, err = d.keyValue(v2, "", resAttrs, 0); err != nil {
-						return err
-					}
-				}
-			}
+				return err
+			})
 		case 2:
 			scopes = append(scopes, v)
 		}
+		return nil
+	})
+	if err != nil {
+		return err
 	}
 	lbls, meta := otlpResource(resAttrs)
 	st := &logproto.StreamAdapter{Labels: lbls}
@@ -184,26 +174,10 @@ func (d *protoDec) resourceLogs(b string, now int64, req *logproto.PushRequest) 
 func (d *protoDec) scopeLogs(b string, now int64, resMeta []kv, st *logproto.StreamAdapter) error {
 	meta := append([]kv(nil), resMeta...)
 	var records []string
-	for rest := b; len(rest) > 0; {
-		num, typ, v, r, err := d.field(rest)
-		if err != nil {
-			return err
-		}
-		rest = r
-		if typ != protowire.BytesType {
-			continue
-		}
+	err := d.bytesFields(b, func(num protowire.Number, v string) error {
 		switch num {
 		case 1: // InstrumentationScope
-			for sb := v; len(sb) > 0; {
-				n2, t2, v2, r2, err := d.field(sb)
-				if err != nil {
-					return err
-				}
-				sb = r2
-				if t2 != protowire.BytesType {
-					continue
-				}
+			return d.bytesFields(v, func(n2 protowire.Number, v2 string) error {
 				switch n2 {
 				case 1:
 					if v2 != "" {
@@ -214,18 +188,23 @@ func (d *protoDec) scopeLogs(b string, now int64, resMeta []kv, st *logproto.Str
 						meta = append(meta, kv{"scope_version", d.str(v2)})
 					}
 				case 3:
-					var attrs []kv
-					if attrs, err = d.keyValue(v2, "", attrs, 0); err != nil {
+					attrs, err := d.keyValue(v2, "", nil, 0)
+					if err != nil {
 						return err
 					}
 					for _, a := range attrs {
 						meta = append(meta, kv{"scope_" + SanitizeLabelName(a.name), a.value})
 					}
 				}
-			}
+				return nil
+			})
 		case 2:
 			records = append(records, v)
 		}
+		return nil
+	})
+	if err != nil {
+		return err
 	}
 	for _, rec := range records {
 		e, err := d.logRecord(rec, now, meta)
@@ -373,25 +352,20 @@ func (d *protoDec) keyValue(b, prefix string, out []kv, depth int) ([]kv, error)
 func (d *protoDec) kvList(b string) ([]string, bool, error) {
 	var items []string
 	found := false
-	for len(b) > 0 {
-		num, typ, v, rest, err := d.field(b)
-		if err != nil {
-			return nil, false, err
+	err := d.bytesFields(b, func(num protowire.Number, v string) error {
+		if num != 6 {
+			return nil
 		}
-		b = rest
-		if num == 6 && typ == protowire.BytesType {
-			found = true
-			for lb := v; len(lb) > 0; {
-				n2, t2, v2, r2, err := d.field(lb)
-				if err != nil {
-					return nil, false, err
-				}
-				lb = r2
-				if n2 == 1 && t2 == protowire.BytesType {
-					items = append(items, v2)
-				}
+		found = true
+		return d.bytesFields(v, func(n2 protowire.Number, v2 string) error {
+			if n2 == 1 {
+				items = append(items, v2)
 			}
-		}
+			return nil
+		})
+	})
+	if err != nil {
+		return nil, false, err
 	}
 	return items, found, nil
 }
@@ -478,17 +452,17 @@ func (d *protoDec) anyJSON(kind protowire.Number, b string, depth int) (string, 
 			continue
 		}
 		var key, val string
-		for kb := v; len(kb) > 0; {
-			n2, t2, v2, r2, err := d.field(kb)
-			if err != nil {
-				return "", err
-			}
-			kb = r2
-			if t2 == protowire.BytesType && n2 == 1 {
+		err = d.bytesFields(v, func(n2 protowire.Number, v2 string) error {
+			switch n2 {
+			case 1:
 				key = d.str(v2)
-			} else if t2 == protowire.BytesType && n2 == 2 {
+			case 2:
 				val = v2
 			}
+			return nil
+		})
+		if err != nil {
+			return "", err
 		}
 		s, err := d.anyJSONValue(val, depth+1)
 		if err != nil {

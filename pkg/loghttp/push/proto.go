@@ -88,6 +88,25 @@ func (d *protoDec) field(b string) (protowire.Number, protowire.Type, string, st
 	return num, typ, "", b[vn:], nil
 }
 
+// bytesFields calls f with the number and payload of each length-delimited field of the message
+// b, in order, skipping fields of other wire types; it stops at f's first error.
+func (d *protoDec) bytesFields(b string, f func(num protowire.Number, v string) error) error {
+	for len(b) > 0 {
+		num, typ, v, rest, err := d.field(b)
+		if err != nil {
+			return err
+		}
+		b = rest
+		if typ != protowire.BytesType {
+			continue
+		}
+		if err := f(num, v); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 func (d *protoDec) varint(b string) (uint64, string, error) {
 	v, n := protowire.ConsumeVarint(unsafe.Slice(unsafe.StringData(b), len(b)))
 	if n < 0 {

@@ -12,7 +12,10 @@ import (
 
 // TestReplicatedWAL runs the WAL as an R3 stream on a 3-node cluster: Open waits for the meta
 // leader, appends keep succeeding with one node down, and a fresh WAL with the same ID (as
-// after the ingester's disk was wiped) finds the checkpoint and replays the rest.
+// after the ingester's disk was wiped) finds the checkpoint and replays the rest. An append
+// that failed (no acknowledgement while the stream elected a leader) may still have been
+// stored, so a record retried after a failure may replay once per attempt: the ingester drops
+// such copies on replay (services/ingester, withoutHeld). Every other record replays once.
 func TestReplicatedWAL(t *testing.T) {
 	c := natstest.RunCluster(t, 3)
 	cfg := testConfig()
@@ -26,6 +29,7 @@ func TestReplicatedWAL(t *testing.T) {
 	}
 	defer w.Close()
 	var seqs []uint64
+	attempts := map[string]int{} // records whose first append failed: how many were tried
 	appendN := func(from, n int) {
 		t.Helper()
 		for k := from; k < from+n; k++ {
@@ -35,6 +39,9 @@ func TestReplicatedWAL(t *testing.T) {
 			// caller (the ingester) refuses the push and the client retries, as here.
 			for try := 0; try < 50; try++ {
 				if seq, err = w.Append(ctx, rec("t", fmt.Sprint(k))); err == nil {
+					if try > 0 {
+						attempts[fmt.Sprint(k)] = try + 1
+					}
 					break
 				}
 				time.Sleep(100 * time.Millisecond)
@@ -71,8 +78,10 @@ func TestReplicatedWAL(t *testing.T) {
 		t.Fatal(err)
 	}
 	for k := 5; k < 20; k++ {
-		if seen[fmt.Sprint(k)] != 1 {
-			t.Fatalf("record %d replayed %d times (all: %v)", k, seen[fmt.Sprint(k)], seen)
+		key := fmt.Sprint(k)
+		n, most := seen[key], max(1, attempts[key])
+		if n < 1 || n > most {
+			t.Fatalf("record %d replayed %d times, want 1..%d (all: %v, retried: %v)", k, n, most, seen, attempts)
 		}
 	}
 	if len(seen) != 15 {

@@ -48,6 +48,8 @@ type shapeDecoder struct {
 	line    []byte // scratch for a line tested against needles
 	compLen []int
 	rawLen  []int
+	cand    []rowSet // per shape, the rows a needle search rebuilds
+	rowN    []int    // per shape, its lines seen so far
 }
 
 var shapeDecoders = sync.Pool{New: func() any { return &shapeDecoder{} }}
@@ -177,9 +179,34 @@ func (d *shapeDecoder) decode(codec Codec, src []byte, size int, lens []int, ts 
 		}
 		return out, nil, nil
 	}
+	// A needle search rebuilds only the lines its columns say may match (shape_needle.go).
 	var out []byte
 	keep := []int32{}
+	cand, shapedMay := d.candidates(needles)
+	rawMay := containsAll(raw, needles)
+	if !shapedMay && !rawMay {
+		return out, keep, nil
+	}
+	d.rowN = append(d.rowN[:0], make([]int, len(d.ops))...)
 	for i, id := range ids {
+		if id == 0 {
+			line := raw[d.rawOff : d.rawOff+lens[i]]
+			d.rawOff += lens[i]
+			if rawMay && containsAll(line, needles) {
+				out = append(out, line...)
+				keep = append(keep, int32(i))
+			}
+			continue
+		}
+		if !shapedMay {
+			continue
+		}
+		r := d.rowN[id-1]
+		d.rowN[id-1]++
+		if !cand[id-1].has(r) {
+			d.skipLine(id)
+			continue
+		}
 		d.line = d.appendLine(d.line[:0], raw, id, lens[i], ts[i])
 		if len(d.line) != lens[i] {
 			return nil, nil, fmt.Errorf("%w: line %d rebuilt to %d bytes, want %d", errShape, i, len(d.line), lens[i])

@@ -92,11 +92,12 @@ func (n *Node) ensureServer(ctx context.Context, r *raft.Raft, p *ringpb.Peer, v
 			continue
 		}
 		if s.Address != addr {
-			n.logger.Info("raft address changed, re-adding", "peer", p.Id, "old", s.Address, "new", addr)
-			if err := r.RemoveServer(id, 0, n.timeout(ctx)).Error(); err != nil {
-				return fmt.Errorf("remove raft server %s: %w", p.Id, err)
-			}
-			n.metrics.membership.WithLabelValues("remove").Inc()
+			// AddVoter (AddNonvoter) of a server already in the configuration with that
+			// suffrage changes its address in place. Removing it first would fail for the last
+			// voter (a one-node ring restarted with another Raft port) and would briefly
+			// shrink the group.
+			n.logger.Info("raft address changed, updating", "peer", p.Id, "old", s.Address, "new", addr)
+			voter = voter || s.Suffrage == raft.Voter
 			break
 		}
 		if s.Suffrage == raft.Voter || !voter {

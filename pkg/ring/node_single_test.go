@@ -79,3 +79,56 @@ func TestNodeFromFlags(t *testing.T) {
 		t.Fatalf("ready after close: %v", err)
 	}
 }
+
+// TestSingleNodeNewRaftAddress restarts a one-node ring on its data with another Raft port (a
+// new machine, a port picked at start): the lone voter must take its new address and become
+// ready. Removing and re-adding it, as for a member of a larger group, cannot work: Raft refuses
+// to remove the last voter.
+func TestSingleNodeNewRaftAddress(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	for run := 0; run < 2; run++ {
+		lis, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		raftLis, err := net.Listen("tcp", "127.0.0.1:0") // a free port, different each run
+		if err != nil {
+			t.Fatal(err)
+		}
+		raftAddr := raftLis.Addr().String()
+		_ = raftLis.Close()
+		var cfg ring.Config
+		fs := flag.NewFlagSet("skald", flag.ContinueOnError)
+		cfg.RegisterFlags("ring.", fs)
+		if err := fs.Parse([]string{
+			"-ring.id=solo", "-ring.addr=" + lis.Addr().String(), "-ring.raft-bind-addr=" + raftAddr,
+			"-ring.dir=" + dir, "-ring.raft-heartbeat-timeout=500ms", "-ring.raft-election-timeout=500ms",
+		}); err != nil {
+			t.Fatal(err)
+		}
+		node, err := ring.NewNode(cfg, slog.New(slog.DiscardHandler), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		srv := grpc.NewServer()
+		node.RegisterService(srv)
+		go func() { _ = srv.Serve(lis) }()
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		err = node.Start(ctx)
+		if err == nil {
+			err = node.SetState(ctx, ring.Active)
+		}
+		cancel()
+		if err != nil {
+			t.Fatalf("run %d: %v", run, err)
+		}
+		if err := node.Ready(); err != nil {
+			t.Fatalf("run %d: %v", run, err)
+		}
+		if err := node.Close(); err != nil {
+			t.Fatal(err)
+		}
+		srv.Stop()
+	}
+}

@@ -168,7 +168,7 @@ func (b *Builder) cut() error {
 	var meta []byte
 	if b.hasMeta {
 		meta = b.meta
-		if b.version >= formatVersion {
+		if b.version >= formatVersionShaped {
 			var err error
 			if b.metaDict, b.metaOffs, err = encodeMetaDict(b.metaDict[:0], b.meta, b.n, b.metaOffs); err != nil {
 				return fmt.Errorf("cut block: %w", err)
@@ -181,12 +181,12 @@ func (b *Builder) cut() error {
 	// block's lines in one tight loop.
 	grams := gramSets.Get().(*gramSet)
 	var shapes *shapeEncoder
-	if b.version >= formatVersion {
+	if b.version >= formatVersionShaped {
 		shapes = shapeEncoders.Get().(*shapeEncoder)
 		defer shapeEncoders.Put(shapes)
 		shapes.reset()
 	}
-	hashes := b.version == formatVersionHashes || b.version >= formatVersion && b.opts.LineHashes
+	hashes := b.version == formatVersionHashes || b.version >= formatVersionShaped && b.opts.LineHashes
 	off := 0
 	for i, l := range b.lineLens {
 		line := b.lines[off : off+l]
@@ -200,7 +200,10 @@ func (b *Builder) cut() error {
 		}
 		off += l
 	}
-	m.filter = grams.buildFilter(b.opts.FilterBitsPerGram)
+	if b.version >= formatVersion {
+		m.salt = filterSalt(len(b.blocks), m.minT)
+	}
+	m.filter = grams.buildFilter(b.opts.FilterBitsPerGram, m.salt)
 	grams.reset()
 	gramSets.Put(grams)
 	cols := [numColumns][]byte{b.timesColumn(), b.lines, meta, b.hashes}
@@ -271,7 +274,7 @@ var openBuffers0 = sync.Pool{New: func() any { return &openBuffers{} }}
 // (planes.go), which compress better than interleaved varints.
 func (b *Builder) timesColumn() []byte {
 	col := b.col0[:0]
-	if b.version >= formatVersion {
+	if b.version >= formatVersionShaped {
 		var g uint64
 		for i := 1; i < len(b.ts) && g != 1; i++ {
 			g = gcd(g, uint64(b.ts[i]-b.ts[i-1]))

@@ -75,7 +75,7 @@ func decodeDirectory(head, tail []byte, size int) (*Chunk, error) {
 	if string(head[:4]) != magic || string(tail[len(tail)-4:]) != magic {
 		return nil, corrupt(-1, 0, "bad magic", nil)
 	}
-	if head[4] != formatVersion && head[4] != formatVersionHashes && head[4] != formatVersionNoHashes {
+	if head[4] != formatVersion && head[4] != formatVersionShaped && head[4] != formatVersionHashes && head[4] != formatVersionNoHashes {
 		return nil, corrupt(-1, 4, fmt.Sprintf("unsupported version %d", head[4]), nil)
 	}
 	codec := Codec(head[5])
@@ -122,6 +122,9 @@ func decodeDirectory(head, tail []byte, size int) (*Chunk, error) {
 			break
 		}
 		m.maxT = m.minT + int64(span)
+		if c.version >= formatVersion {
+			m.salt = filterSalt(i, m.minT)
+		}
 		switch {
 		case span > 1<<62 || m.maxT < m.minT:
 			return nil, corrupt(i, dirOff, "bad block time span", nil)
@@ -129,7 +132,7 @@ func decodeDirectory(head, tail []byte, size int) (*Chunk, error) {
 			return nil, corrupt(i, dirOff, fmt.Sprintf("block at %d, want %d", m.offset, next), nil)
 		case m.entries == 0:
 			return nil, corrupt(i, dirOff, "empty block", nil)
-		case ncols > colHashes && m.rawLen[colHashes] != 8*m.entries && (c.version < formatVersion || m.rawLen[colHashes] != 0):
+		case ncols > colHashes && m.rawLen[colHashes] != 8*m.entries && (c.version < formatVersionShaped || m.rawLen[colHashes] != 0):
 			return nil, corrupt(i, dirOff, "line hash column size does not match the entries", nil)
 		case len(m.filter)%8 != 0:
 			return nil, corrupt(i, dirOff, "filter length not a multiple of 8", nil)
@@ -269,7 +272,7 @@ func (c *Chunk) loadTimes(b int, db *decodedBlock) error {
 	}
 	db.ts = db.ts[:0]
 	db.lens = db.lens[:0]
-	if c.version >= formatVersion {
+	if c.version >= formatVersionShaped {
 		return c.loadTimesV3(b, col, db)
 	}
 	d := decbuf{b: col}
@@ -352,7 +355,7 @@ func (c *Chunk) loadLines(b int, db *decodedBlock, needles []string) error {
 	var lines []byte
 	var keep []int32
 	var err error
-	if c.version >= formatVersion {
+	if c.version >= formatVersionShaped {
 		var src []byte
 		var off int
 		if src, off, err = c.columnSrc(b, colLines); err != nil {
@@ -400,7 +403,7 @@ func (c *Chunk) loadMeta(b int, db *decodedBlock) error {
 	if err != nil {
 		return err
 	}
-	if c.version >= formatVersion {
+	if c.version >= formatVersionShaped {
 		db.metaOff = nil
 		dict, ids, err := decodeMetaDict(meta, m.entries, db.metaDict, make([]uint32, 0, m.entries))
 		if err != nil {

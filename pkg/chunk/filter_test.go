@@ -97,12 +97,52 @@ func FuzzFilter(f *testing.F) {
 		var g gramSet
 		g.addLine(line)
 		g.addLine("unrelated other line")
-		filter := g.buildFilter(DefaultFilterBitsPerGram)
+		filter := g.buildFilter(DefaultFilterBitsPerGram, 7)
 		if i < 0 || j < i || j > len(line) {
 			return
 		}
-		if !filterMayContain(filter, line[i:j]) {
+		if !filterMayContain(filter, line[i:j], 7) {
 			t.Fatalf("substring %q of %q filtered out", line[i:j], line)
 		}
 	})
+}
+
+// TestFilterSaltDecorrelatesBlocks: an absent gram must pass each block's filter independently
+// (about 40% at 2 bits per gram). Unsalted filters (version 3) let some absent grams through
+// nearly every block, because blocks share most grams and so set the same relative bits.
+func TestFilterSaltDecorrelatesBlocks(t *testing.T) {
+	entries := flogEntries(8, 12000, false)
+	r := rand.New(rand.NewPCG(8, 9))
+	var grams []string
+	for len(grams) < 200 {
+		g := string([]byte{byte('A' + r.IntN(26)), byte('#' + r.IntN(4)), byte('A' + r.IntN(26)), byte('~' - r.IntN(2))})
+		grams = append(grams, g) // upper case and punctuation the flog lines never hold together
+	}
+	worst := map[byte]float64{}
+	for _, version := range []byte{formatVersionShaped, formatVersion} {
+		data, _, err := buildVersion(entries, Options{BlockSize: 8 << 10}, version)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ch, err := Decode(data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, g := range grams {
+			pass := 0
+			for b := range ch.blocks {
+				if ch.mayContain(b, []string{g}) {
+					pass++
+				}
+			}
+			worst[version] = max(worst[version], float64(pass)/float64(len(ch.blocks)))
+		}
+		if version == formatVersion && len(ch.blocks) < 200 {
+			t.Fatalf("%d blocks: too few to measure", len(ch.blocks))
+		}
+	}
+	t.Logf("worst absent gram passes: unsalted %.2f, salted %.2f of the blocks", worst[formatVersionShaped], worst[formatVersion])
+	if worst[formatVersion] > 0.55 {
+		t.Fatalf("salted filters: an absent gram passes %.2f of the blocks", worst[formatVersion])
+	}
 }

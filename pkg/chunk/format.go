@@ -16,9 +16,13 @@ import (
 //	trailer   directory offset u64 | CRC32C of header+directory u32 | magic "SKCH"
 const (
 	magic = "SKCH"
-	// formatVersion is what a Builder writes: lines split by shape (shape.go), timestamps in
-	// a per-block unit, line hashes optional per block.
-	formatVersion = 3
+	// formatVersion is what a Builder writes: version 3 with block filters whose hashes are
+	// salted per block (filter.go, filterSalt), so that a gram's false positives in one block
+	// say nothing of the next.
+	formatVersion = 4
+	// formatVersionShaped split the lines by shape (shape.go), put timestamps in a per-block
+	// unit and made line hashes optional per block. Still read (unsalted filters).
+	formatVersionShaped = 3
 	// formatVersionHashes added the line hash column to version 1. Still read.
 	formatVersionHashes = 2
 	// formatVersionNoHashes is the first version: no line hash column. Still read.
@@ -102,6 +106,7 @@ type blockMeta struct {
 	rawLen     [numColumns]int
 	colCRC     [numColumns]uint32
 	filter     []byte // aliases the chunk bytes
+	salt       uint64 // of the filter's hashes (version 4 on; 0 before)
 }
 
 func (m *blockMeta) end() int {

@@ -28,11 +28,11 @@ func drainInfos(it *InfoIterator) ([]LineInfo, error) {
 }
 
 // versionCases are the format variants a reader must handle: version 1 (no hash column),
-// version 2 (hashes) and version 3 with and without hashes.
+// version 2 (hashes), version 3 (unsalted filters) and version 4, with and without hashes.
 var versionCases = []struct {
 	version byte
 	hashes  bool
-}{{formatVersionNoHashes, false}, {formatVersionHashes, true}, {formatVersion, false}, {formatVersion, true}}
+}{{formatVersionNoHashes, false}, {formatVersionHashes, true}, {formatVersionShaped, false}, {formatVersionShaped, true}, {formatVersion, false}, {formatVersion, true}}
 
 // TestInfoIterator checks every field of LineInfo against the entries, over random time
 // ranges, every codec and every format variant (without a hash column the iterator hashes the

@@ -137,6 +137,20 @@ func (pf *prefetcher) work() {
 	}
 }
 
+// release gives back the budget of a job that holds nothing (its filters ruled the chunk out):
+// a needle search skips most chunks, and counting each at its full size until the consumer
+// reaches it would stall the workers on the budget and leave the consumer to check the
+// chunks' filters alone.
+func (pf *prefetcher) release(j *fetchJob) {
+	pf.mu.Lock()
+	if j.budget > 0 {
+		pf.inflight -= j.budget
+		j.budget = 0
+		pf.cond.Broadcast()
+	}
+	pf.mu.Unlock()
+}
+
 // take returns the job's chunk (and its prepared blocks when decoded ahead), fetching it now if
 // no worker has started it. The job lets go of both, so memory is freed as the reader moves on.
 func (pf *prefetcher) take(j *fetchJob) (*chunk.Chunk, *chunk.Prepared, error) {
@@ -148,13 +162,7 @@ func (pf *prefetcher) take(j *fetchJob) (*chunk.Chunk, *chunk.Prepared, error) {
 	case <-pf.ctx.Done():
 		return nil, nil, pf.ctx.Err()
 	}
-	pf.mu.Lock()
-	if j.budget > 0 {
-		pf.inflight -= j.budget
-		j.budget = 0
-		pf.cond.Broadcast()
-	}
-	pf.mu.Unlock()
+	pf.release(j)
 	c, pre := j.c, j.pre
 	j.c, j.pre = nil, nil
 	return c, pre, j.err
@@ -181,6 +189,7 @@ func (pf *prefetcher) run(j *fetchJob) {
 		c, skipped, err = pf.r.loadNeeded(pf.ctx, j.ref, pf.start, pf.end, pf.needles, &pf.downloaded, &pf.downloadNs)
 		if err == nil && c == nil {
 			pf.chunkSkipped.Add(int64(skipped))
+			pf.release(j)
 			return
 		}
 	} else {
@@ -192,6 +201,7 @@ func (pf *prefetcher) run(j *fetchJob) {
 	}
 	if len(pf.needles) > 0 && !c.MayContain(pf.start, pf.end, pf.needles) {
 		pf.chunkSkipped.Add(int64(c.Blocks()))
+		pf.release(j)
 		return
 	}
 	j.c = c

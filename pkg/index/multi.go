@@ -40,16 +40,23 @@ func (m *MultiReader) seriesSel(sel *selector, from, through int64) ([]SeriesChu
 		}
 		all = append(all, s...)
 	}
-	// Each reader's result is sorted; a stable sort then merge of equal label sets keeps it simple.
-	slices.SortStableFunc(all, func(a, b SeriesChunks) int { return labels.Compare(a.Labels, b.Labels) })
+	// Every segment lists most series again: merge equal label sets by fingerprint (labels
+	// compared on a match, so a collision only costs a compare), then sort the few series
+	// left, rather than sorting every segment's copy by labels.
+	byFP := make(map[uint64][]int, len(all)/len(m.readers)+1)
 	out := all[:0]
+next:
 	for _, s := range all {
-		if n := len(out); n > 0 && labels.Equal(out[n-1].Labels, s.Labels) {
-			out[n-1].Chunks = append(out[n-1].Chunks, s.Chunks...)
-			continue
+		for _, i := range byFP[s.Fingerprint] {
+			if labels.Equal(out[i].Labels, s.Labels) {
+				out[i].Chunks = append(out[i].Chunks, s.Chunks...)
+				continue next
+			}
 		}
+		byFP[s.Fingerprint] = append(byFP[s.Fingerprint], len(out))
 		out = append(out, s)
 	}
+	slices.SortFunc(out, func(a, b SeriesChunks) int { return labels.Compare(a.Labels, b.Labels) })
 	for i := range out {
 		cs := out[i].Chunks
 		slices.SortFunc(cs, compareChunkRefs)

@@ -48,6 +48,7 @@ func (o Options) withDefaults() Options {
 type Builder struct {
 	opts    Options
 	version byte // formatVersion; formatVersionNoHashes only in tests of the old format
+	probes  byte // per gram in the block filters (filterProbes)
 	err     error
 
 	// Finished blocks stay as separate slices (header first) and are joined once by Finish:
@@ -88,7 +89,15 @@ func newBuilderVersion(opts Options, version byte) *Builder {
 	if opts.Codec >= numCodecs {
 		b.err = fmt.Errorf("new builder: unknown codec %d", opts.Codec)
 	}
-	hdr := append([]byte(magic), version, byte(opts.Codec), 0, 0)
+	b.probes = 2
+	if version >= formatVersion && opts.FilterBitsPerGram <= 2 {
+		b.probes = 1
+	}
+	probes := byte(0) // reserved before version 4
+	if version >= formatVersion {
+		probes = b.probes
+	}
+	hdr := append([]byte(magic), version, byte(opts.Codec), probes, 0)
 	b.parts = append(b.parts, hdr)
 	b.outLen = len(hdr)
 	return b
@@ -203,7 +212,7 @@ func (b *Builder) cut() error {
 	if b.version >= formatVersion {
 		m.salt = filterSalt(len(b.blocks), m.minT)
 	}
-	m.filter = grams.buildFilter(b.opts.FilterBitsPerGram, m.salt)
+	m.filter = grams.buildFilter(b.opts.FilterBitsPerGram, m.salt, int(b.probes))
 	grams.reset()
 	gramSets.Put(grams)
 	cols := [numColumns][]byte{b.timesColumn(), b.lines, meta, b.hashes}

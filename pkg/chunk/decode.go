@@ -19,6 +19,7 @@ type Chunk struct {
 	blockData map[int][]byte
 	size      int
 	version   byte
+	probes    uint8 // per gram in the block filters
 	codec     Codec
 	blocks    []blockMeta
 	meta      Meta
@@ -82,7 +83,11 @@ func decodeDirectory(head, tail []byte, size int) (*Chunk, error) {
 	if codec == CodecDefault || codec >= numCodecs {
 		return nil, corrupt(-1, 5, fmt.Sprintf("unknown codec %d", head[5]), nil)
 	}
-	if head[6] != 0 || head[7] != 0 {
+	probes := 2 // before version 4
+	if head[4] >= formatVersion {
+		probes = int(head[6])
+	}
+	if head[4] < formatVersion && head[6] != 0 || probes < 1 || probes > 2 || head[7] != 0 {
 		return nil, corrupt(-1, 6, "reserved header bytes set", nil)
 	}
 	tr := tail[len(tail)-trailerSize:]
@@ -99,7 +104,7 @@ func decodeDirectory(head, tail []byte, size int) (*Chunk, error) {
 	if dirChecksum(head, dir) != binary.LittleEndian.Uint32(tr[8:]) {
 		return nil, corrupt(-1, dirOff, "directory checksum mismatch", nil)
 	}
-	c := &Chunk{codec: codec, size: size, version: head[4]}
+	c := &Chunk{codec: codec, size: size, version: head[4], probes: uint8(probes)}
 	ncols := columnsOf(c.version)
 	d := decbuf{b: dir}
 	n := d.size(len(dir))

@@ -19,13 +19,12 @@ import (
 
 const (
 	gramLen = 4
-	// filterHashes is the number of probes per gram. With 2 bits per distinct gram, 2 probes
-	// give a per-gram false positive rate near 40%; a needle of n bytes tests n-3 grams. On the
-	// bench data an absent `needle` + 8 hex digits passes about 1 block in 1000 and 16 hex
-	// digits 3 in 1000 (3 bits: 0.07 and 0.5 in 1000, for 4.2 more filter bytes per entry; 1
-	// bit: over 10 in 100), docs/format/chunk.md.
-	filterHashes = 2
-	// DefaultFilterBitsPerGram sizes block filters (see filterHashes).
+	// DefaultFilterBitsPerGram sizes block filters. With b bits per distinct gram, one probe
+	// per gram passes an absent gram with probability 1-e^(-1/b): 39% at 2 bits, the same as
+	// two probes (40%) for half the memory reads, which dominate a needle search's filter
+	// checks; at 3 bits and more two probes do better (24% vs 28%), so from version 4 a chunk
+	// uses one probe up to 2 bits and two above (its header says which; two before version 4).
+	// A needle of n bytes tests n-3 grams. docs/format/chunk.md has the rates on bench data.
 	DefaultFilterBitsPerGram = 2
 )
 
@@ -94,7 +93,7 @@ func (g *gramSet) reset() {
 
 // buildFilter returns the Bloom filter bytes (a multiple of 8, little-endian uint64 words) for the
 // collected grams; empty when there are none.
-func (g *gramSet) buildFilter(bitsPerGram int, salt uint64) []byte {
+func (g *gramSet) buildFilter(bitsPerGram int, salt uint64, probes int) []byte {
 	if len(g.list) == 0 {
 		return nil
 	}
@@ -105,7 +104,9 @@ func (g *gramSet) buildFilter(bitsPerGram int, salt uint64) []byte {
 	for _, v := range g.list {
 		h1, h2 := gramHashes(v, salt)
 		f[reduce(h1, m)>>6] |= 1 << (reduce(h1, m) & 63)
-		f[reduce(h2, m)>>6] |= 1 << (reduce(h2, m) & 63)
+		if probes > 1 {
+			f[reduce(h2, m)>>6] |= 1 << (reduce(h2, m) & 63)
+		}
 	}
 	out := make([]byte, words*8)
 	for i, w := range f {
@@ -145,7 +146,7 @@ func reduce(h uint32, m uint64) uint64 {
 
 // filterMayContain reports whether a block with filter f may hold a line containing needle.
 // False means it certainly does not.
-func filterMayContain(f []byte, needle string, salt uint64) bool {
+func filterMayContain(f []byte, needle string, salt uint64, probes int) bool {
 	if len(needle) < gramLen {
 		return true
 	}
@@ -161,7 +162,7 @@ func filterMayContain(f []byte, needle string, salt uint64) bool {
 	for i := 3; i < len(needle); i++ {
 		x = x<<8 | uint32(needle[i])
 		h1, h2 := gramHashes(gramKey(x), salt)
-		if !test(reduce(h1, m)) || !test(reduce(h2, m)) {
+		if !test(reduce(h1, m)) || probes > 1 && !test(reduce(h2, m)) {
 			return false
 		}
 	}

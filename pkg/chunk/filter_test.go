@@ -2,6 +2,7 @@ package chunk
 
 import (
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 
@@ -97,11 +98,11 @@ func FuzzFilter(f *testing.F) {
 		var g gramSet
 		g.addLine(line)
 		g.addLine("unrelated other line")
-		filter := g.buildFilter(DefaultFilterBitsPerGram, 7)
+		filter := g.buildFilter(DefaultFilterBitsPerGram, 7, 1)
 		if i < 0 || j < i || j > len(line) {
 			return
 		}
-		if !filterMayContain(filter, line[i:j], 7) {
+		if !filterMayContain(filter, line[i:j], 7, 1) {
 			t.Fatalf("substring %q of %q filtered out", line[i:j], line)
 		}
 	})
@@ -144,5 +145,37 @@ func TestFilterSaltDecorrelatesBlocks(t *testing.T) {
 	t.Logf("worst absent gram passes: unsalted %.2f, salted %.2f of the blocks", worst[formatVersionShaped], worst[formatVersion])
 	if worst[formatVersion] > 0.55 {
 		t.Fatalf("salted filters: an absent gram passes %.2f of the blocks", worst[formatVersion])
+	}
+}
+
+// TestFilterProbes: version 4 writes its probes per gram in header byte 6 (one up to 2 bits
+// per gram, two above) and readers use it; earlier versions keep the byte zero and two probes.
+func TestFilterProbes(t *testing.T) {
+	entries := flogEntries(14, 2000, false)
+	for _, tc := range []struct {
+		version byte
+		bits    int
+		probes  byte // header byte 6
+	}{{formatVersion, 2, 1}, {formatVersion, 3, 2}, {formatVersionShaped, 2, 0}} {
+		data, meta, err := buildVersion(entries, Options{BlockSize: 8 << 10, FilterBitsPerGram: tc.bits}, tc.version)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if data[6] != tc.probes {
+			t.Fatalf("v%d %d bits: header byte 6 = %d, want %d", tc.version, tc.bits, data[6], tc.probes)
+		}
+		ch, err := Decode(data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		e := entries[len(entries)/2]
+		if got, err := drain(ch.Iterator(meta.MinT, meta.MaxT+1, iter.Forward, []string{e.Line[10:30]})); err != nil || len(got) == 0 {
+			t.Fatalf("v%d %d bits: present needle: %d entries, %v", tc.version, tc.bits, len(got), err)
+		}
+		bad := slices.Clone(data)
+		bad[6] = 3
+		if _, err := Decode(bad); err == nil {
+			t.Fatalf("v%d: header byte 6 = 3 accepted", tc.version)
+		}
 	}
 }

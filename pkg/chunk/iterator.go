@@ -85,7 +85,7 @@ func (c *Chunk) overlapping(from, through int64) []int {
 // mayContain reports whether block b may hold a line containing all needles.
 func (c *Chunk) mayContain(b int, needles []string) bool {
 	for _, n := range needles {
-		if !filterMayContain(c.blocks[b].filter, n, c.blocks[b].salt) {
+		if !filterMayContain(c.blocks[b].filter, n, c.blocks[b].salt, int(c.probes)) {
 			return false
 		}
 	}

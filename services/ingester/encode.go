@@ -182,19 +182,30 @@ func (i *Ingester) addPending(n int) {
 }
 
 // encodeSegs encodes the entries of segs, decoded into reused memory: chunk.Builder copies
-// what it appends.
+// what it appends. The segments are decoded a run at a time, a run ending where every later
+// segment starts no earlier than all of the run ends (so the runs' merges, concatenated, are
+// the merge of all): the scratch then holds about one segment (head_block_size) for in-order
+// streams, not the whole chunk, with the encoder running on every core.
 func (i *Ingester) encodeSegs(segs []*headSeg) ([]byte, chunk.Meta, error) {
 	sc := getSegScratch()
 	defer sc.release()
-	es, err := sc.decodeSegs(segs)
-	if err != nil {
-		return nil, chunk.Meta{}, err
-	}
 	b := chunk.NewBuilder(i.chunkOpts)
-	for k := range es {
-		if err := b.Append(es[k].Timestamp, es[k].Line, es[k].StructuredMetadata); err != nil {
+	for len(segs) > 0 {
+		n, maxT := 1, segs[0].maxT
+		for n < len(segs) && segs[n].minT < maxT {
+			maxT = max(maxT, segs[n].maxT)
+			n++
+		}
+		es, err := sc.decodeSegs(segs[:n])
+		if err != nil {
 			return nil, chunk.Meta{}, err
 		}
+		for k := range es {
+			if err := b.Append(es[k].Timestamp, es[k].Line, es[k].StructuredMetadata); err != nil {
+				return nil, chunk.Meta{}, err
+			}
+		}
+		segs = segs[n:]
 	}
 	return b.Finish()
 }

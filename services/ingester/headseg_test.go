@@ -31,6 +31,8 @@ func TestHeadSegRoundTrip(t *testing.T) {
 	}
 	f("one", []iter.Entry{{Timestamp: 5, Line: "x"}})
 	f("empty lines", []iter.Entry{{Timestamp: 1}, {Timestamp: 1, Line: "a"}, {Timestamp: 2}})
+	// Timestamps are stored as deltas: negative ones, ties and deltas wider than int64.
+	f("wide timestamps", []iter.Entry{{Timestamp: -1 << 63, Line: "a"}, {Timestamp: -1}, {Timestamp: -1, Line: "b"}, {Timestamp: 1<<63 - 1, Line: "c"}})
 	f("metadata", []iter.Entry{
 		{Timestamp: 1, Line: "a", StructuredMetadata: labels.Labels{{Name: "trace", Value: "t1"}}},
 		{Timestamp: 2, Line: "b"},

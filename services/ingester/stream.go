@@ -153,7 +153,7 @@ func (s *stream) cutLocked(cutSeq uint64) *memChunk {
 	segs := append(s.headSegs, newHeadSeg(s.head))
 	n := 0
 	for _, g := range segs {
-		n += len(g.ts)
+		n += g.n
 	}
 	c := &memChunk{
 		segs:     segs,

@@ -18,27 +18,7 @@ import (
 // transport bound by the node itself, a single-node bootstrap.
 func TestNodeFromFlags(t *testing.T) {
 	t.Parallel()
-	lis, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var cfg ring.Config
-	fs := flag.NewFlagSet("skald", flag.ContinueOnError)
-	cfg.RegisterFlags("ring.", fs)
-	if err := fs.Parse([]string{
-		"-ring.id=solo", "-ring.addr=" + lis.Addr().String(), "-ring.raft-bind-addr=127.0.0.1:0",
-		"-ring.dir=" + t.TempDir(), "-ring.raft-heartbeat-timeout=500ms", "-ring.raft-election-timeout=500ms",
-		"-ring.heartbeat-period=100ms", "-ring.heartbeat-timeout=1s",
-	}); err != nil {
-		t.Fatal(err)
-	}
-	node, err := ring.NewNode(cfg, slog.New(slog.DiscardHandler), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := grpc.NewServer()
-	node.RegisterService(srv)
-	go func() { _ = srv.Serve(lis) }()
+	node, srv := serveFlagNode(t, "127.0.0.1:0", t.TempDir(), "-ring.heartbeat-period=100ms", "-ring.heartbeat-timeout=1s")
 	defer srv.Stop()
 	if err := node.Ready(); !errors.Is(err, ring.ErrNotStarted) {
 		t.Fatalf("ready before start: %v", err)
@@ -88,32 +68,13 @@ func TestSingleNodeNewRaftAddress(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
 	for run := 0; run < 2; run++ {
-		lis, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
 		raftLis, err := net.Listen("tcp", "127.0.0.1:0") // a free port, different each run
 		if err != nil {
 			t.Fatal(err)
 		}
 		raftAddr := raftLis.Addr().String()
 		_ = raftLis.Close()
-		var cfg ring.Config
-		fs := flag.NewFlagSet("skald", flag.ContinueOnError)
-		cfg.RegisterFlags("ring.", fs)
-		if err := fs.Parse([]string{
-			"-ring.id=solo", "-ring.addr=" + lis.Addr().String(), "-ring.raft-bind-addr=" + raftAddr,
-			"-ring.dir=" + dir, "-ring.raft-heartbeat-timeout=500ms", "-ring.raft-election-timeout=500ms",
-		}); err != nil {
-			t.Fatal(err)
-		}
-		node, err := ring.NewNode(cfg, slog.New(slog.DiscardHandler), nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		srv := grpc.NewServer()
-		node.RegisterService(srv)
-		go func() { _ = srv.Serve(lis) }()
+		node, srv := serveFlagNode(t, raftAddr, dir)
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		err = node.Start(ctx)
 		if err == nil {
@@ -131,4 +92,31 @@ func TestSingleNodeNewRaftAddress(t *testing.T) {
 		}
 		srv.Stop()
 	}
+}
+
+// serveFlagNode configures a one-node ring "solo" from flags as cmd/skald does (Raft bound at
+// raftAddr, state in dir, fast elections, extra flags last) and serves its gRPC API on loopback.
+func serveFlagNode(t *testing.T, raftAddr, dir string, extra ...string) (*ring.Node, *grpc.Server) {
+	t.Helper()
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cfg ring.Config
+	fs := flag.NewFlagSet("skald", flag.ContinueOnError)
+	cfg.RegisterFlags("ring.", fs)
+	if err := fs.Parse(append([]string{
+		"-ring.id=solo", "-ring.addr=" + lis.Addr().String(), "-ring.raft-bind-addr=" + raftAddr,
+		"-ring.dir=" + dir, "-ring.raft-heartbeat-timeout=500ms", "-ring.raft-election-timeout=500ms",
+	}, extra...)); err != nil {
+		t.Fatal(err)
+	}
+	node, err := ring.NewNode(cfg, slog.New(slog.DiscardHandler), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := grpc.NewServer()
+	node.RegisterService(srv)
+	go func() { _ = srv.Serve(lis) }()
+	return node, srv
 }

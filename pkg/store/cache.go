@@ -40,6 +40,19 @@ func (c *lru[V]) get(key string) (V, bool) {
 	return zero, false
 }
 
+// peek returns a cached value like get, marked as recently used, without counting a hit or a
+// miss: for a look that decides whether the real read (which counts) is needed at all.
+func (c *lru[V]) peek(key string) (V, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if e, ok := c.items[key]; ok {
+		c.ll.MoveToFront(e)
+		return e.Value.(*lruItem[V]).val, true
+	}
+	var zero V
+	return zero, false
+}
+
 func (c *lru[V]) put(key string, val V, size int64) {
 	if size > c.budget {
 		return

@@ -282,7 +282,7 @@ func (r *Reader) loadNeeded(ctx context.Context, ref index.ChunkRef, start, end 
 	}
 	t0 := time.Now()
 	defer func() { downloadNs.Add(time.Since(t0).Nanoseconds()) }()
-	dirKey := "dir\x00" + ref.Key
+	dirKey := dirKey(ref.Key)
 	dc, ok := r.chunks.get(dirKey)
 	// A chunk counts as downloaded once, whether its directory, some blocks or all of it was read.
 	fetchedDir := false

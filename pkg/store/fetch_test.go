@@ -93,9 +93,32 @@ func TestNeedleReadsDirectoriesOnly(t *testing.T) {
 	}
 	// Warm: the directories come from the cache; the answer is unchanged.
 	before := cb.bytes.Load()
-	es2, _, _ := selectLogs(t, r, `{env=~".+"} |= "needle-xyzzy-42"`, base, base+7200*sec, 0, iter.Forward)
+	es2, _, st2 := selectLogs(t, r, `{env=~".+"} |= "needle-xyzzy-42"`, base, base+7200*sec, 0, iter.Forward)
 	if len(es2) != 3 {
 		t.Fatalf("warm needle found %d lines", len(es2))
+	}
+	if st2.BlocksSkipped != st.BlocksSkipped {
+		t.Fatalf("warm needle skipped %d blocks, cold %d", st2.BlocksSkipped, st.BlocksSkipped)
+	}
+	// Warm, the plan itself loses the chunks whose cached filters rule the needle out: of the
+	// six, only the three holding it get a fetch job and an iterator.
+	ms, err := labels.ParseMatchers(`{env=~".+"}`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	plan, err := r.lookup(context.Background(), "t1", [][]*labels.Matcher{ms}, base, base+7200*sec, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if skipped := r.dropRuledOut(plan, base, base+7200*sec, []string{"needle-xyzzy-42"}); skipped == 0 {
+		t.Fatal("no block ruled out from the cached directories")
+	}
+	left := 0
+	for _, sp := range plan {
+		left += len(sp.refs)
+	}
+	if left != 3 {
+		t.Fatalf("%d chunks left in the plan, want 3", left)
 	}
 	if cb.bytes.Load()-before > read/2 {
 		t.Fatalf("warm needle query read %d bytes again", cb.bytes.Load()-before)

@@ -154,7 +154,9 @@ func (r *Reader) prepare(ctx context.Context, tid string, ms []*labels.Matcher, 
 	for _, sp := range plan {
 		qs.refs += int64(len(sp.refs))
 	}
+	skipped := r.dropRuledOut(plan, start, end, needles)
 	qs.pf, qs.jobs = r.newPrefetcher(ctx, plan, start, end, dir, needles, decodeAhead)
+	qs.pf.chunkSkipped.Add(skipped)
 	return qs, nil
 }
 

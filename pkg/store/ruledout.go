@@ -55,13 +55,14 @@ func (r *Reader) dropRuledOut(plan []*seriesPlan, start, end int64, needles []st
 // ruledOut reports whether the cached chunk or chunk directory of ref proves that no block
 // overlapping [start, end) may hold every needle, and how many blocks the chunk has.
 func (r *Reader) ruledOut(ref index.ChunkRef, start, end int64, needles []string) (int, bool) {
-	if c, ok := r.chunks.peek(ref.Key); ok {
-		return c.Blocks(), !c.MayContain(start, end, needles)
+	c, ok := r.chunks.peek(ref.Key)
+	if !ok {
+		c, ok = r.chunks.peek(dirKey(ref.Key)) // a directory tests its filters as well
 	}
-	if dc, ok := r.chunks.peek(dirKey(ref.Key)); ok {
-		return dc.Blocks(), len(dc.NeededBlocks(start, end, needles)) == 0
+	if !ok {
+		return 0, false
 	}
-	return 0, false
+	return c.Blocks(), !c.MayContain(start, end, needles)
 }
 
 // dirKey is the cache key of a chunk's directory, decoded alone (loadNeeded).

@@ -24,6 +24,9 @@ type Config struct {
 	MaxInflight int `yaml:"max_inflight"`
 	// RequestTimeout bounds each JetStream API call and each batch's acknowledgement.
 	RequestTimeout time.Duration `yaml:"request_timeout"`
+	// Compress s2-compresses each batch (when that makes it smaller). Replay reads compressed
+	// and uncompressed batches alike, so this may change between restarts.
+	Compress bool `yaml:"compress"`
 }
 
 // RegisterFlags registers the flags under prefix (e.g. "ingester.wal.") and sets defaults.
@@ -34,6 +37,7 @@ func (c *Config) RegisterFlags(prefix string, fs *flag.FlagSet) {
 	fs.IntVar(&c.MaxBatchBytes, prefix+"max-batch-bytes", 1<<20, "Largest group-commit batch in bytes (also clamped to the NATS max payload).")
 	fs.IntVar(&c.MaxInflight, prefix+"max-inflight", 4, "Group-commit batches awaiting acknowledgement at once.")
 	fs.DurationVar(&c.RequestTimeout, prefix+"request-timeout", 10*time.Second, "Timeout of each JetStream request and batch acknowledgement.")
+	fs.BoolVar(&c.Compress, prefix+"compress", true, "s2-compress each group-commit batch: JetStream then copies, stores and replicates a fraction of the bytes. Replay reads both forms.")
 }
 
 // Validate checks the configuration.

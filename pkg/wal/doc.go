@@ -31,6 +31,9 @@
 //	record = kind (0 entries, 1 marker), uvarint len(tenant), tenant,
 //	         protobuf logproto.PushRequest{streams}
 //
+// or, with Config.Compress (the default) when that is smaller, magic 'W', version 2 and the
+// s2 block of what follows version 1's version byte. Replay reads both, whatever Compress says.
+//
 // and a checkpoint payload is an 8-byte big-endian sequence followed by caller-defined bytes.
 //
 // # Checkpoints

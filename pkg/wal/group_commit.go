@@ -24,6 +24,7 @@ func (w *WAL) run() {
 		size  int
 		carry *appendReq
 		recs  [][]byte
+		raw   []byte // the batch before compression
 	)
 	fits := func(r *appendReq) bool { return size+len(r.data)+batchOverhead <= w.maxBatch }
 	add := func(r *appendReq) {
@@ -98,7 +99,16 @@ func (w *WAL) run() {
 		// The message owns its payload until acknowledged (JetStream may publish it again):
 		// await returns the buffer to the pool after that.
 		buf := getBatchBuf()
-		*buf = encodeBatch((*buf)[:0], recs)
+		if w.cfg.Compress {
+			// Frame into the writer's scratch, then compress into the payload.
+			raw = encodeBatch(raw[:0], recs)
+			var ok bool
+			if *buf, ok = compressBatch((*buf)[:0], raw); !ok {
+				*buf = append((*buf)[:0], raw...)
+			}
+		} else {
+			*buf = encodeBatch((*buf)[:0], recs)
+		}
 		clear(recs)
 		msg := &nats.Msg{Subject: w.recSubj, Data: *buf}
 		paf, err := w.js.PublishMsgAsync(msg, jetstream.WithExpectStream(w.cfg.Stream))

@@ -2,6 +2,7 @@ package wal
 
 import (
 	"bytes"
+	"slices"
 	"testing"
 	"time"
 
@@ -43,16 +44,32 @@ func TestRecordRoundTrip(t *testing.T) {
 		encoded = append(encoded, b)
 	}
 	msg := encodeBatch(nil, encoded)
-	var back [][]byte
-	if err := decodeBatch(msg, func(b []byte) error { back = append(back, b); return nil }); err != nil {
-		t.Fatal(err)
+	// Compressed: a batch of records repeating themselves shrinks; one of a few random bytes
+	// does not, and is sent as it is.
+	big := encodeBatch(nil, append(slices.Repeat(encoded, 50), bytes.Repeat([]byte("log line "), 1000)))
+	comp, ok := compressBatch([]byte("prefix"), big)
+	if !ok || len(comp) >= len("prefix")+len(big) || string(comp[:6]) != "prefix" {
+		t.Fatalf("compressBatch of %d bytes: %d bytes, %v", len(big), len(comp), ok)
 	}
-	if len(back) != len(encoded) {
-		t.Fatalf("batch gave %d records, want %d", len(back), len(encoded))
+	if _, ok := compressBatch(nil, encodeBatch(nil, [][]byte{{0x9f, 0x3c, 0x71}})); ok {
+		t.Fatal("compressBatch compressed a batch s2 cannot shrink")
 	}
-	for i := range back {
-		if !bytes.Equal(back[i], encoded[i]) {
-			t.Fatalf("record %d differs", i)
+	for _, m := range [][]byte{msg, big, comp[6:]} {
+		var back [][]byte
+		if err := decodeBatch(m, func(b []byte) error { back = append(back, bytes.Clone(b)); return nil }); err != nil {
+			t.Fatal(err)
+		}
+		want := encoded
+		if len(m) != len(msg) {
+			want = append(slices.Repeat(encoded, 50), bytes.Repeat([]byte("log line "), 1000))
+		}
+		if len(back) != len(want) {
+			t.Fatalf("batch gave %d records, want %d", len(back), len(want))
+		}
+		for i := range back {
+			if !bytes.Equal(back[i], want[i]) {
+				t.Fatalf("record %d differs", i)
+			}
 		}
 	}
 }
@@ -70,6 +87,9 @@ func TestDecodeCorrupt(t *testing.T) {
 	f([]byte{'W', 1, 2, 1, 'a'})
 	f([]byte{'W', 1, 1, 5, 'a'})
 	f([]byte{'W', 1, 0, 'x'})
+	f([]byte{'W', 2})
+	f([]byte{'W', 2, 0xff, 0xff, 0xff, 0xff, 0x7f}) // claims 32 GiB
+	f([]byte{'W', 2, 10, 'a'})
 	if _, err := DecodeRecord([]byte{7, 0}); err == nil {
 		t.Error("DecodeRecord accepted an unknown kind")
 	}
@@ -93,6 +113,9 @@ func FuzzDecodeBatch(f *testing.F) {
 	}
 	f.Add(encodeBatch(nil, encoded))
 	f.Add([]byte{'W', 1, 1, 5, 'a'})
+	if b, ok := compressBatch(nil, encodeBatch(nil, slices.Repeat(encoded, 4))); ok {
+		f.Add(b)
+	}
 	f.Fuzz(func(t *testing.T, b []byte) {
 		_ = decodeBatch(b, func(r []byte) error {
 			_, _ = DecodeRecord(r)

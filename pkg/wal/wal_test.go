@@ -3,6 +3,7 @@ package wal_test
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -285,6 +286,46 @@ func TestAppendApplyOrderAndHooks(t *testing.T) {
 	for i := 1; i < len(applied); i++ {
 		if applied[i] < applied[i-1] {
 			t.Fatalf("apply order %d after %d", applied[i], applied[i-1])
+		}
+	}
+}
+
+// TestReplayMixedCompression: a WAL written with and without compression (the setting changed
+// between restarts) replays every batch; a line s2 shrinks is stored compressed, one it cannot
+// shrink as it is.
+func TestReplayMixedCompression(t *testing.T) {
+	s := natstest.RunServer(t)
+	ctx := context.Background()
+	long := strings.Repeat("compressible log line ", 200)
+	var want []string
+	for k, compress := range []bool{true, false, true} {
+		cfg := testConfig()
+		cfg.Compress = compress
+		w, err := wal.Open(ctx, natstest.Connect(t, s), "ing-1", cfg, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, line := range []string{fmt.Sprint(k, long), fmt.Sprint(k)} {
+			if _, err := w.Append(ctx, rec("t", line)); err != nil {
+				t.Fatal(err)
+			}
+			want = append(want, line)
+		}
+		if k == 0 {
+			if st := w.Stats(); st.Bytes.Load() >= uint64(len(long)) {
+				t.Fatalf("%d bytes published for a %d-byte line s2 shrinks", st.Bytes.Load(), len(long))
+			}
+		}
+		_ = w.Close()
+	}
+	w := openWAL(t, s, "ing-1")
+	got := replayAll(t, w, 0)
+	if len(got) != len(want) {
+		t.Fatalf("replayed %d records, want %d", len(got), len(want))
+	}
+	for k := range got {
+		if got[k].line != want[k] {
+			t.Fatalf("record %d = %.20q, want %.20q", k, got[k].line, want[k])
 		}
 	}
 }

@@ -33,6 +33,8 @@ type Config struct {
 
 	// MemoryLimit is the Go runtime's soft memory limit (see memlimit.go).
 	MemoryLimit validation.ByteSize `yaml:"memory_limit"`
+	// GCPercent is the Go runtime's garbage collection target (GOGC; see memlimit.go).
+	GCPercent int `yaml:"gc_percent"`
 
 	Storage         objstore.Config          `yaml:"storage_config"`
 	StoreReader     store.Config             `yaml:"store"`
@@ -67,6 +69,7 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.BoolVar(&c.PrintVersion, "version", false, "Print the version and exit.")
 	fs.StringVar(&c.Target, "target", "all", "Comma-separated targets to run: "+strings.Join(targetNames(), ", ")+".")
 	fs.Var(&c.MemoryLimit, "memory-limit", "Soft memory limit of the Go runtime (what GOMEMLIMIT sets), e.g. 512MiB: the garbage collector runs more often as the process nears it, trading CPU for a lower peak. 0: 90% of the container's cgroup memory limit if there is one, else none. A GOMEMLIMIT environment variable wins over this flag.")
+	fs.IntVar(&c.GCPercent, "gc-percent", defaultGCPercent, "Garbage collection target of the Go runtime (what GOGC sets): the heap grows this many percent over the live heap before the next collection, so the peak RSS is about (1 + this/100) x the live heap. Lower trades GC CPU for a lower peak. 0: Go's default, 100. A GOGC environment variable wins over this flag.")
 	fs.BoolVar(&c.AuthEnabled, "auth.enabled", true, "Require X-Scope-OrgID on every request (401 'no org id' without it); when false every request belongs to -auth.no-auth-tenant.")
 	fs.StringVar(&c.NoAuthTenant, "auth.no-auth-tenant", "fake", "Tenant of every request when auth is disabled.")
 	fs.StringVar(&c.Common.PathPrefix, "common.path-prefix", "data", "Directory for all local state (object store, WAL, Raft log) unless a section names its own.")
@@ -141,6 +144,9 @@ func (c *Config) Validate() error {
 		if _, ok := targets[strings.TrimSpace(t)]; !ok || t == "server" {
 			return fmt.Errorf("unknown target %q (known: %s)", t, strings.Join(targetNames(), ", "))
 		}
+	}
+	if c.GCPercent < 0 {
+		return fmt.Errorf("gc percent %d: must not be negative", c.GCPercent)
 	}
 	for _, v := range []interface{ Validate() error }{&c.Server, &c.Storage, &c.StoreWriter, &c.Ingester, &c.Distributor, &c.Querier, &c.Limits} {
 		if err := v.Validate(); err != nil {

@@ -56,6 +56,7 @@ func run(args []string) error {
 	logger := newLogger(cfg.Server.LogLevel)
 	logger.Info("starting skald", "version", buildinfo.Version, "target", cfg.Target)
 	setMemoryLimit(int64(cfg.MemoryLimit), logger)
+	setGCPercent(cfg.GCPercent, logger)
 	app, err := newApp(cfg, logger)
 	if err != nil {
 		return err

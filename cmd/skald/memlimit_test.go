@@ -2,6 +2,8 @@ package main
 
 import (
 	"io/fs"
+	"log/slog"
+	"runtime/debug"
 	"testing"
 )
 
@@ -26,4 +28,22 @@ func TestCgroupMemoryLimit(t *testing.T) {
 	f(map[string]string{v1: "9223372036854771712\n"}, 0)
 	f(map[string]string{v2: "garbage"}, 0)
 	f(map[string]string{v2: "1048576", v1: "2097152"}, 1<<20)
+}
+
+func TestSetGCPercent(t *testing.T) {
+	prev := debug.SetGCPercent(100)
+	defer debug.SetGCPercent(prev)
+	logger := slog.New(slog.DiscardHandler)
+	f := func(gogc string, percent, want int) {
+		t.Helper()
+		t.Setenv("GOGC", gogc)
+		debug.SetGCPercent(100)
+		setGCPercent(percent, logger)
+		if got := debug.SetGCPercent(100); got != want {
+			t.Fatalf("GOGC=%q, setGCPercent(%d): GC percent %d, want %d", gogc, percent, got, want)
+		}
+	}
+	f("", 60, 60)
+	f("", 0, 100)     // 0: Go's default
+	f("200", 60, 100) // GOGC wins (the runtime applied it at start)
 }

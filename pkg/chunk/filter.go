@@ -2,6 +2,7 @@ package chunk
 
 import (
 	"encoding/binary"
+	"slices"
 	"sync"
 )
 
@@ -45,20 +46,8 @@ func (g *gramSet) addLine(line string) {
 	if len(line) < gramLen {
 		return
 	}
-	if g.seen == nil {
-		g.seen = make([]uint64, (1<<24)/64)
-	}
-	seen := g.seen
 	x := uint32(line[0])<<16 | uint32(line[1])<<8 | uint32(line[2])
-	for i := 3; i < len(line); i++ {
-		x = x<<8 | uint32(line[i])
-		v := gramKey(x)
-		w, m := v>>6, uint64(1)<<(v&63)
-		if seen[w]&m == 0 {
-			seen[w] |= m
-			g.list = append(g.list, v)
-		}
-	}
+	g.addRun(x, line[3:])
 }
 
 // addWindows adds the grams of line that start at lo..hi (clipped to the line).
@@ -68,20 +57,33 @@ func (g *gramSet) addWindows(line []byte, lo, hi int) {
 	if lo > hi {
 		return
 	}
+	x := uint32(line[lo])<<16 | uint32(line[lo+1])<<8 | uint32(line[lo+2])
+	g.addRun(x, bstr(line[lo+3:hi+4]))
+}
+
+// addRun adds the grams ending at each byte of rest, x holding the three bytes before it. The
+// loop has no branch on the bitmap: a gram's key is written to the list's next slot whether or
+// not it is new, and the slot is kept only if it was. Whether a key is new is a coin toss to
+// the branch predictor, and without the branch the processor overlaps the bitmap reads (the
+// bitmap is 2 MiB, mostly out of cache) instead of waiting for each.
+func (g *gramSet) addRun(x uint32, rest string) {
 	if g.seen == nil {
 		g.seen = make([]uint64, (1<<24)/64)
 	}
 	seen := g.seen
-	x := uint32(line[lo])<<16 | uint32(line[lo+1])<<8 | uint32(line[lo+2])
-	for i := lo + 3; i <= hi+3; i++ {
-		x = x<<8 | uint32(line[i])
+	n := len(g.list)
+	g.list = slices.Grow(g.list, len(rest))[:n+len(rest)]
+	list := g.list
+	for i := 0; i < len(rest); i++ {
+		x = x<<8 | uint32(rest[i])
 		v := gramKey(x)
-		w, m := v>>6, uint64(1)<<(v&63)
-		if seen[w]&m == 0 {
-			seen[w] |= m
-			g.list = append(g.list, v)
-		}
+		w := seen[v>>6]
+		bit := w >> (v & 63) & 1
+		seen[v>>6] = w | 1<<(v&63)
+		list[n] = v
+		n += int(bit ^ 1)
 	}
+	g.list = list[:n]
 }
 
 func (g *gramSet) reset() {

@@ -166,25 +166,24 @@ func (d *shapeDecoder) decode(codec Codec, src []byte, size int, lens []int, ts 
 
 	d.rawOff = 0
 	if len(needles) == 0 {
-		out := make([]byte, 0, size)
-		for i, id := range ids {
-			start := len(out)
-			out = d.appendLine(out, raw, id, lens[i], ts[i])
-			if len(out)-start != lens[i] || len(out) > size {
-				return nil, nil, fmt.Errorf("%w: line %d rebuilt to %d bytes, want %d", errShape, i, len(out)-start, lens[i])
-			}
-		}
-		if len(out) != size {
-			return nil, nil, fmt.Errorf("%w: lines rebuilt to %d bytes, want %d", errShape, len(out), size)
-		}
-		return out, nil, nil
+		out, err := d.rebuildAll(raw, ids, lens, ts, size)
+		return out, nil, err
 	}
-	// A needle search rebuilds only the lines its columns say may match (shape_needle.go).
+	// A needle search rebuilds only the lines its columns say may match (shape_needle.go),
+	// unless that is most of them: rebuilding every line into one buffer and filtering is
+	// cheaper then (a common word, a number).
 	var out []byte
 	keep := []int32{}
 	cand, shapedMay := d.candidates(needles)
 	rawMay := containsAll(raw, needles)
 	if !shapedMay && !rawMay {
+		return out, keep, nil
+	}
+	if n := candidateLines(cand, ids, rawMay); 2*n > len(ids) {
+		if out, err = d.rebuildAll(raw, ids, lens, ts, size); err != nil {
+			return nil, nil, err
+		}
+		out, keep = filterLines(out, lens, needles)
 		return out, keep, nil
 	}
 	d.rowN = append(d.rowN[:0], make([]int, len(d.ops))...)
@@ -217,6 +216,22 @@ func (d *shapeDecoder) decode(codec Codec, src []byte, size int, lens []int, ts 
 		}
 	}
 	return out, keep, nil
+}
+
+// rebuildAll rebuilds every line into a new buffer of size bytes.
+func (d *shapeDecoder) rebuildAll(raw, ids []byte, lens []int, ts []int64, size int) ([]byte, error) {
+	out := make([]byte, 0, size)
+	for i, id := range ids {
+		start := len(out)
+		out = d.appendLine(out, raw, id, lens[i], ts[i])
+		if len(out)-start != lens[i] || len(out) > size {
+			return nil, fmt.Errorf("%w: line %d rebuilt to %d bytes, want %d", errShape, i, len(out)-start, lens[i])
+		}
+	}
+	if len(out) != size {
+		return nil, fmt.Errorf("%w: lines rebuilt to %d bytes, want %d", errShape, len(out), size)
+	}
+	return out, nil
 }
 
 // appendLine rebuilds the next line, of shape id (0: raw) and length l, stamped ts.

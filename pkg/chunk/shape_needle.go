@@ -91,6 +91,23 @@ func (d *shapeDecoder) candidates(needles []string) ([]rowSet, bool) {
 	return d.cand, any
 }
 
+// candidateLines counts the lines a needle search would rebuild: the candidate rows of every
+// shape, and the raw lines (ids 0) when they may hold the needles.
+func candidateLines(cand []rowSet, ids []byte, rawMay bool) int {
+	n := 0
+	for _, c := range cand {
+		n += c.count()
+	}
+	if rawMay {
+		for _, id := range ids {
+			if id == 0 {
+				n++
+			}
+		}
+	}
+	return n
+}
+
 // shapeRows marks in rows the lines of a shape (ops, whose first value column is col, n lines)
 // that may contain needle.
 func (d *shapeDecoder) shapeRows(ops []shapeOp, col, n int, needle string, rows rowSet) {

@@ -249,7 +249,7 @@ func BenchmarkNeedleBlock(b *testing.B) {
 	src = slices.Clone(src)
 	mid := lines[len(lines)/2]
 	trace := mid[strings.Index(mid, `"trace_id":"`)+12:][:16]
-	for _, needle := range []string{"needle68e7cb2f", "4bf92f3577b34da6", trace} {
+	for _, needle := range []string{"needle68e7cb2f", "4bf92f3577b34da6", trace, "GET", "info", "200"} {
 		b.Run(needle+"/columns", func(b *testing.B) {
 			b.SetBytes(int64(len(all)))
 			for b.Loop() {

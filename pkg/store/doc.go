@@ -24,8 +24,12 @@
 // fetch them in the order the query will need them (by time in its direction) while at most
 // PrefetchBytes are fetched but unread; an iterator that needs a chunk no worker has started
 // fetches it itself. Queries without a limit also decompress in the workers (chunk.Prepare).
-// With a |= literal, an uncached chunk is read by range: header and directory first, then only
-// the blocks whose token filters admit every literal. Each stream's chunks are concatenated, or
+// With a |= literal, the chunks whose cached directory (or cached chunk) has no block whose token
+// filters admit every literal leave the plan before any fetch (ruledout.go, on all cores); an
+// uncached chunk is read by range: header and directory first, then only the blocks whose
+// filters admit every literal, and a chunk ruled out gives its prefetch budget back at once.
+// Within a block, the chunk package finds candidate lines in the value columns and rebuilds
+// only those (docs/format/chunk.md). Each stream's chunks are concatenated, or
 // merged when they overlap (replicas cut at different points) with replicas' copies of an entry
 // dropped: per timestamp, each line as many times as the chunk holding it most often has it
 // (runmerge.go); the pipeline runs per stream; streams are merged in order

@@ -19,11 +19,11 @@
 //
 // Accepted lines and structured metadata of one stream of one push are copied into one
 // exactly-sized arena (arena.go), so nothing in memory aliases a request body or WAL message
-// and those are freed as soon as the push returns. A head keeps at most ~256 KiB of lines raw:
+// and those are freed as soon as the push returns. A head keeps at most ~128 KiB of lines raw:
 // older entries are sorted and s2-compressed into head segments (headseg.go), whose stable
 // merge is exactly the stable sort of the head, so chunk contents do not depend on where
 // segments were cut. A cut chunk is encoded with pkg/chunk by a
-// background encoder (encode.go; a flush encodes what it has not reached) and then kept only
+// background encoder (encode.go; a flush waits for it) and then kept only
 // encoded: compressed blocks with their token filters. Queries read encoded chunks through
 // chunk iterators, so `|= "needle"` skips blocks its filters rule out, and counts and byte sums
 // without a pipeline read line lengths and hashes only; only the head is scanned raw. With a

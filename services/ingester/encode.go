@@ -14,7 +14,7 @@ import (
 // Cut chunks are encoded with pkg/chunk soon after the cut, by a background goroutine, and
 // then kept only encoded: compressed blocks take a fraction of the entries' memory, and their
 // per-block token filters let needle queries over memory skip blocks as store queries do. A
-// flush encodes any chunk the encoder has not reached yet. Encoding is deterministic, so the
+// flush waits for the encoder to reach the chunks it writes. Encoding is deterministic, so the
 // bytes kept are the bytes flushed, and a replay that rebuilds a chunk rebuilds its bytes.
 
 // EncodedChunkStore is a ChunkStore that also stores chunks the ingester already encoded with
@@ -51,6 +51,7 @@ func (i *Ingester) encodeLater(s *stream, c *memChunk) {
 	}
 	i.encQMu.Lock()
 	defer i.encQMu.Unlock()
+	c.queued = make(chan struct{})
 	i.encQ = append(i.encQ, encodeJob{s, c})
 	i.encBacklog += c.bytes
 	// Streams of similar rates reach the target size together, so cuts come in bursts whose
@@ -81,6 +82,7 @@ func (i *Ingester) encodeQueued() {
 			// The chunk keeps its segments: queries and the flush still work from them.
 			i.logger.Warn("encode chunk in memory", "err", err)
 		}
+		close(j.c.queued)
 		i.encoded(j.c.bytes)
 	}
 }
@@ -139,6 +141,25 @@ func (i *Ingester) awaitEncodeRoom(ctx context.Context) error {
 		case <-ctx.Done():
 			return ctx.Err()
 		}
+	}
+}
+
+// awaitEncoder waits until the background encoder is done with c when c is queued for it. A
+// flush waits rather than encode c itself: the encoder already runs on every core, so a third
+// encoder would not finish a burst of cuts sooner, and its scratch (a decoded chunk and a
+// chunk builder) would add to the memory peak such a burst makes.
+func (i *Ingester) awaitEncoder(ctx context.Context, c *memChunk) error {
+	i.encQMu.Lock()
+	queued := c.queued
+	i.encQMu.Unlock()
+	if queued == nil {
+		return nil
+	}
+	select {
+	case <-queued:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
 	}
 }
 

@@ -109,7 +109,8 @@ func (i *Ingester) flushTenant(ctx context.Context, id string, now time.Time) er
 	return nil
 }
 
-// writePending encodes the pending chunks the background encoder has not reached and writes
+// writePending waits for the background encoder to encode the pending chunks queued for it,
+// encodes any other (one the encoder failed on, or one cut without it in tests) and writes
 // them all to the store: encoded when the store takes encoded chunks, else as entries. It
 // returns the number of chunks.
 func (i *Ingester) writePending(ctx context.Context, id string, pending []pendingFlush) (int, error) {
@@ -119,6 +120,9 @@ func (i *Ingester) writePending(ctx context.Context, id string, pending []pendin
 	)
 	for _, p := range pending {
 		for _, c := range p.chunks {
+			if err := i.awaitEncoder(ctx, c); err != nil {
+				return len(encoded) + len(raw), fmt.Errorf("wait for the encoder: %w", err)
+			}
 			if err := i.encode(p.s, c); err != nil {
 				i.logger.Warn("encode chunk for flush; flushing its entries", "err", err)
 			}

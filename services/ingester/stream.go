@@ -23,6 +23,9 @@ type memChunk struct {
 	meta chunk.Meta
 	// encMu serialises encoding between the background encoder and a flush.
 	encMu sync.Mutex
+	// queued, set under the ingester's encQMu when the chunk is queued for the background
+	// encoder, is closed once that encoder is done with it (encoded or failed).
+	queued chan struct{}
 
 	minT, maxT  int64
 	count       int // entries

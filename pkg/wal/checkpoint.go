@@ -35,6 +35,30 @@ func (w *WAL) Checkpoint(ctx context.Context, seq uint64, meta []byte) error {
 			return fmt.Errorf("purge wal below %d: %w", seq, err)
 		}
 	}
+	if len(meta) == 0 {
+		return w.rewriteAlone(cctx, payload)
+	}
+	return nil
+}
+
+// rewriteAlone writes the checkpoint (payload) again when it is the only message left in the
+// stream: everything before it is purged (as after a full flush of a lone ingester). JetStream
+// keeps a block file, deleted messages' bytes and all, while any message in it lives, so the
+// checkpoint alone kept up to a block (8 MiB) of purged records on disk; once the stream is
+// empty its blocks go, and the checkpoint written again takes a few bytes. In between there is
+// no checkpoint: replay then starts at the beginning, where only records above seq can be, and
+// with no flush marks (meta) that is the same as starting at seq.
+func (w *WAL) rewriteAlone(ctx context.Context, payload []byte) error {
+	info, err := w.stream.Info(ctx)
+	if err != nil || info.State.Msgs != 1 {
+		return nil // another WAL's records (or an append) keep the blocks anyway
+	}
+	if err := w.stream.Purge(ctx, jetstream.WithPurgeSubject(w.ckptSubj)); err != nil {
+		return fmt.Errorf("purge wal checkpoint: %w", err)
+	}
+	if _, err := w.js.Publish(ctx, w.ckptSubj, payload, jetstream.WithExpectStream(w.cfg.Stream)); err != nil {
+		return fmt.Errorf("write wal checkpoint: %w", err)
+	}
 	return nil
 }
 

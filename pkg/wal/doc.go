@@ -42,7 +42,10 @@
 // (the object store): it stores the checkpoint, then purges the record subject below seq.
 // LoadCheckpoint returns it, and Replay(fromSeq) delivers the records from fromSeq on. The meta
 // bytes let the caller keep finer-grained progress (the ingester stores per-stream flush marks)
-// in the same atomic write as the sequence.
+// in the same atomic write as the sequence. A checkpoint without meta that is left alone in the
+// stream (a lone ingester fully flushed) is written once more after the stream is emptied, so
+// JetStream drops the block that held the purged records instead of keeping it for the
+// checkpoint's sake (up to 8 MiB on disk).
 //
 // A WAL is safe for concurrent use. Replay must not run concurrently with Append.
 package wal

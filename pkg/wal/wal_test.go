@@ -3,6 +3,9 @@ package wal_test
 import (
 	"context"
 	"fmt"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -327,5 +330,57 @@ func TestReplayMixedCompression(t *testing.T) {
 		if got[k].line != want[k] {
 			t.Fatalf("record %d = %.20q, want %.20q", k, got[k].line, want[k])
 		}
+	}
+}
+
+// TestFullCheckpointFreesDisk: a checkpoint past every record, with no flush marks, leaves the
+// stream's files a few bytes (the purged records' block goes), keeps LoadCheckpoint's answer,
+// and records appended afterwards replay.
+func TestFullCheckpointFreesDisk(t *testing.T) {
+	dir := t.TempDir()
+	s := natstest.RunServerInDir(t, dir)
+	w := openWAL(t, s, "ing-1")
+	ctx := context.Background()
+	var last uint64
+	r := rand.New(rand.NewPCG(1, 2))
+	for range 40 {
+		line := make([]byte, 50<<10)
+		for k := range line {
+			line[k] = 'a' + byte(r.IntN(26)) // incompressible enough for the batches' s2
+		}
+		seq, err := w.Append(ctx, rec("t", string(line)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		last = seq
+	}
+	blocks := func() int64 {
+		var n int64
+		_ = filepath.Walk(dir, func(p string, fi os.FileInfo, err error) error {
+			if err == nil && filepath.Ext(p) == ".blk" {
+				n += fi.Size()
+			}
+			return nil
+		})
+		return n
+	}
+	if b := blocks(); b < 1<<20 {
+		t.Fatalf("%d bytes of blocks before the checkpoint", b)
+	}
+	if err := w.Checkpoint(ctx, last+1, nil); err != nil {
+		t.Fatal(err)
+	}
+	if b := blocks(); b > 4<<10 {
+		t.Fatalf("%d bytes of blocks after a checkpoint past every record", b)
+	}
+	if seq, meta, err := w.LoadCheckpoint(ctx); err != nil || seq != last+1 || len(meta) != 0 {
+		t.Fatalf("LoadCheckpoint = %d %q %v, want %d", seq, meta, err, last+1)
+	}
+	next, err := w.Append(ctx, rec("t", "after"))
+	if err != nil || next <= last {
+		t.Fatalf("append after = %d %v", next, err)
+	}
+	if got := replayAll(t, w, last+1); len(got) != 1 || got[0].line != "after" {
+		t.Fatalf("replayed %v, want the record appended after", got)
 	}
 }

@@ -17,6 +17,11 @@ const marksVersion = 1
 var errCorruptMarks = errors.New("corrupt checkpoint flush marks")
 
 func encodeMarks(m map[markKey]uint64) []byte {
+	if len(m) == 0 {
+		// Nothing: the WAL then knows the checkpoint says no more than its sequence, and may
+		// rewrite it alone to let JetStream drop the purged records' block (wal.Checkpoint).
+		return nil
+	}
 	keys := make([]markKey, 0, len(m))
 	for k := range m {
 		keys = append(keys, k)

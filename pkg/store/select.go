@@ -155,6 +155,17 @@ func (r *Reader) prepare(ctx context.Context, tid string, ms []*labels.Matcher, 
 		qs.refs += int64(len(sp.refs))
 	}
 	skipped := r.dropRuledOut(plan, start, end, needles)
+	if len(needles) > 0 && !decodeAhead {
+		// A rare needle leaves a few chunks, whose blocks the query will decode whatever its
+		// limit: decoding them in the workers spreads that over the cores, where the consumer
+		// would decode them one by one. A common needle leaves most chunks, and with a limit
+		// most of them need not be decoded at all.
+		left := int64(0)
+		for _, sp := range plan {
+			left += int64(len(sp.refs))
+		}
+		decodeAhead = 4*left <= qs.refs
+	}
 	qs.pf, qs.jobs = r.newPrefetcher(ctx, plan, start, end, dir, needles, decodeAhead)
 	qs.pf.chunkSkipped.Add(skipped)
 	return qs, nil

@@ -179,3 +179,46 @@ func TestFilterProbes(t *testing.T) {
 		}
 	}
 }
+
+// TestMayContainMatchesBlockByBlock: MayContain (first gram across blocks, then the rest)
+// answers as checking each overlapping block's filter in turn does, for present, absent,
+// short and several needles, over every version's filters.
+func TestMayContainMatchesBlockByBlock(t *testing.T) {
+	entries := flogEntries(12, 6000, false)
+	entries = append(entries, iter.Entry{Timestamp: entries[len(entries)-1].Timestamp + 1, Line: "ab"}) // a block with no grams
+	r := rand.New(rand.NewPCG(12, 13))
+	for _, vc := range versionCases {
+		data, meta, err := buildVersion(entries, Options{BlockSize: 4 << 10, FilterBitsPerGram: 2 + r.IntN(2)}, vc.version)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ch, err := Decode(data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		needle := func() string {
+			l := entries[r.IntN(len(entries))].Line
+			i := r.IntN(len(l))
+			n := l[i : i+r.IntN(min(12, len(l)-i)+1)]
+			if r.IntN(2) == 0 && n != "" {
+				n = n[:len(n)-1] + "~" // usually absent
+			}
+			return n
+		}
+		for range 3000 {
+			needles := []string{needle()}
+			if r.IntN(3) == 0 {
+				needles = append(needles, needle())
+			}
+			from := meta.MinT + r.Int64N(meta.MaxT-meta.MinT+1) - 100
+			through := from + r.Int64N((meta.MaxT-meta.MinT)/8+1)
+			want := false
+			for _, b := range ch.overlapping(from, through) {
+				want = want || ch.mayContain(b, needles)
+			}
+			if got := ch.MayContain(from, through, needles); got != want {
+				t.Fatalf("v%d needles %q [%d, %d): MayContain %v, block by block %v", vc.version, needles, from, through, got, want)
+			}
+		}
+	}
+}

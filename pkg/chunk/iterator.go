@@ -95,7 +95,34 @@ func (c *Chunk) mayContain(b int, needles []string) bool {
 // MayContain reports whether any block of the chunk overlapping [from, through) may hold a line
 // containing every needle. False is certain.
 func (c *Chunk) MayContain(from, through int64, needles []string) bool {
-	for _, b := range c.overlapping(from, through) {
+	// First the first gram of the first needle in every block, with no branch on the answer,
+	// so the processor overlaps the filter reads (mostly cache misses) of different blocks;
+	// that gram rules out most blocks. The full check runs on the rest.
+	var first string
+	for _, n := range needles {
+		if len(n) >= gramLen {
+			first = n
+			break
+		}
+	}
+	var buf [64]int
+	left := buf[:0]
+	if first != "" {
+		key := gramKey(uint32(first[0])<<24 | uint32(first[1])<<16 | uint32(first[2])<<8 | uint32(first[3]))
+		for b := range c.blocks {
+			m := &c.blocks[b]
+			if m.maxT < from || m.minT >= through || len(m.filter) == 0 {
+				continue
+			}
+			left = append(left, b)
+			h1, _ := gramHashes(key, m.salt)
+			bit := reduce(h1, uint64(len(m.filter)*8))
+			left = left[:len(left)-1+int(m.filter[bit>>3]>>(bit&7)&1)]
+		}
+	} else {
+		left = c.overlapping(from, through)
+	}
+	for _, b := range left {
 		if c.mayContain(b, needles) {
 			return true
 		}

@@ -1,6 +1,10 @@
 package store
 
-import "testing"
+import (
+	"fmt"
+	"sync"
+	"testing"
+)
 
 func TestLRU(t *testing.T) {
 	c := newLRU[int](100)
@@ -23,5 +27,32 @@ func TestLRU(t *testing.T) {
 	c.put("a", 5, 10) // replace shrinks usage
 	if used, n := c.usage(); used != 50 || n != 2 {
 		t.Fatalf("usage %d bytes %d items", used, n)
+	}
+}
+
+// TestLRUConcurrent: lookups and inserts from many goroutines keep the budget and the counts.
+func TestLRUConcurrent(t *testing.T) {
+	c := newLRU[int](1000)
+	var wg sync.WaitGroup
+	for g := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range 2000 {
+				k := fmt.Sprint((g*7 + i) % 300)
+				if _, ok := c.get(k); !ok {
+					c.put(k, i, 10)
+				}
+				c.peek(fmt.Sprint(i % 50))
+			}
+		}()
+	}
+	wg.Wait()
+	hits, misses, used := c.stats()
+	if used > 1000 || hits+misses != 8*2000 {
+		t.Fatalf("used %d, hits %d + misses %d", used, hits, misses)
+	}
+	if _, n := c.usage(); int64(n)*10 != used {
+		t.Fatalf("%d entries for %d bytes", n, used)
 	}
 }

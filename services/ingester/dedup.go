@@ -16,16 +16,21 @@ func (s *stream) held(in []*logproto.EntryAdapter, maxT int64, hasLast bool) []b
 	if !hasLast {
 		return nil
 	}
-	lo, hi, any := int64(1<<63-1), int64(-1<<63), false
+	lo, hi := int64(1<<63-1), int64(-1<<63)
+	var want map[int64]struct{} // the timestamps an entry of in could share with a held one
 	for _, ea := range in {
 		if ea == nil {
 			continue
 		}
 		if ts := ea.GetTimestamp().AsTime().UnixNano(); ts <= maxT {
-			lo, hi, any = min(lo, ts), max(hi, ts), true
+			lo, hi = min(lo, ts), max(hi, ts)
+			if want == nil {
+				want = make(map[int64]struct{}, len(in))
+			}
+			want[ts] = struct{}{}
 		}
 	}
-	if !any {
+	if want == nil {
 		return nil
 	}
 	byTS := map[int64][]*iter.Entry{}
@@ -63,6 +68,9 @@ func (s *stream) held(in []*logproto.EntryAdapter, maxT int64, hasLast bool) []b
 	// this path runs only for entries not newer than the stream's newest, which is rare. A
 	// damaged one cannot hold a duplicate we could find: its errors accept the entries.
 	for _, g := range segs {
+		if !g.holdsAny(want) {
+			continue // no timestamp in common: nothing to decompress
+		}
 		es, _ := g.entries()
 		for k := range es {
 			if e := &es[k]; e.Timestamp >= lo && e.Timestamp <= hi {
@@ -75,6 +83,9 @@ func (s *stream) held(in []*logproto.EntryAdapter, maxT int64, hasLast bool) []b
 		through = hi // misses only an entry at the largest timestamp: it is then stored twice
 	}
 	for _, c := range encoded {
+		if !chunkHoldsAny(c, lo, through, want) {
+			continue
+		}
 		it := c.Iterator(lo, through, iter.Forward, nil)
 		for it.Next() {
 			e := it.At()
@@ -128,4 +139,33 @@ func (s *stream) withoutHeld(in []*logproto.EntryAdapter) []*logproto.EntryAdapt
 		}
 	}
 	return out
+}
+
+// holdsAny reports whether one of the segment's entries has a timestamp in want, reading only
+// its uncompressed per-entry columns. Pushes that arrive out of order (concurrent batches of a
+// stream) overlap the head's time range all the time but rarely repeat a timestamp: they then
+// decompress nothing.
+func (g *headSeg) holdsAny(want map[int64]struct{}) bool {
+	c := g.cursor()
+	for range g.n {
+		ts, _, _ := c.next()
+		if _, ok := want[ts]; ok {
+			return true
+		}
+	}
+	return false
+}
+
+// chunkHoldsAny is holdsAny for an encoded chunk, over [from, through): timestamps and lengths
+// only, no line decoded.
+func chunkHoldsAny(c *chunk.Chunk, from, through int64, want map[int64]struct{}) bool {
+	it := c.SizeIterator(from, through)
+	for it.Next() {
+		if ts, _ := it.At(); ts >= from {
+			if _, ok := want[ts]; ok {
+				return true
+			}
+		}
+	}
+	return it.Err() != nil // a damaged chunk: let the full read decide, as before
 }

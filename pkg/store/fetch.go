@@ -282,8 +282,8 @@ func (r *Reader) loadNeeded(ctx context.Context, ref index.ChunkRef, start, end 
 	}
 	t0 := time.Now()
 	defer func() { downloadNs.Add(time.Since(t0).Nanoseconds()) }()
-	dirKey := dirKey(ref.Key)
-	dc, ok := r.chunks.get(dirKey)
+	dk := dirKey(ref.Key)
+	dc, ok := r.chunks.get(dk)
 	// A chunk counts as downloaded once, whether its directory, some blocks or all of it was read.
 	fetchedDir := false
 	if !ok {
@@ -310,7 +310,7 @@ func (r *Reader) loadNeeded(ctx context.Context, ref index.ChunkRef, start, end 
 		if err != nil {
 			return nil, 0, fmt.Errorf("decode chunk directory %s: %w", ref.Key, err)
 		}
-		r.chunks.put(dirKey, dc, int64(len(tail)))
+		r.chunks.put(dk, dc, int64(len(tail)))
 		fetchedDir = true
 	}
 	need := dc.NeededBlocks(start, end, needles)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/hex"
 	"math/bits"
+	"strings"
 )
 
 // A needle search over a shaped block finds its candidate lines in the value columns instead of
@@ -167,7 +168,7 @@ const (
 
 func onlyBytes(s, alphabet string) bool {
 	for i := 0; i < len(s); i++ {
-		if bytes.IndexByte([]byte(alphabet), s[i]) < 0 {
+		if strings.IndexByte(alphabet, s[i]) < 0 {
 			return false
 		}
 	}
